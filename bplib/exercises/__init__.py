@@ -1,0 +1,61 @@
+"""Checks for the notebooks' exercises, with feedback a student can act on.
+
+An exercise is a function the student writes; until it is written its body
+raises ``NotImplementedError``. ``check`` turns every outcome into one line of
+feedback and never raises, so a notebook runs top to bottom before any
+exercise is done; ``attempt`` lets later cells go on with bplib's reference.
+"""
+NOT_DONE = "not done yet: write your code where it says YOUR CODE HERE, then run this cell again"
+
+
+def check(title, test, *args):
+    """Run ``test(*args)`` and print one line of feedback.
+
+    Parameters
+    ----------
+    title : str
+        What is checked, e.g. ``"forward pass"``.
+    test : callable
+        Calls the student's code and raises AssertionError with a message in
+        the lecture's words when the answer is wrong.
+
+    Returns
+    -------
+    bool
+        Whether the check passed.
+    """
+    try:
+        test(*args)
+    except NotImplementedError:
+        print(f"{title}: {NOT_DONE}")
+    except AssertionError as e:
+        print(f"{title}: not right yet. {e}")
+    except Exception as e:  # the student's code failed: show it, never a traceback
+        print(f"{title}: your code raised {type(e).__name__}: {e}")
+    else:
+        print(f"{title}: correct")
+        return True
+    return False
+
+
+def attempt(fn, reference, *args, what=None):
+    """``fn(*args)``, or ``reference(*args)`` with a note while fn is not done.
+
+    Parameters
+    ----------
+    fn : callable
+        The student's function.
+    reference : callable
+        bplib's version, with the same signature.
+    what : str, optional
+        How to name the result in the note.
+
+    Returns
+    -------
+    whatever fn (or reference) returns
+    """
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        print(f"note: using bplib's reference for {what or fn.__name__} until your exercise is done")
+        return reference(*args)
