@@ -1,0 +1,92 @@
+"""Gradient descent and minibatch SGD on the sum loss L(W, b) = sum_n l_n."""
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import losses
+from ._check import NotationError
+
+
+def step(net, X, y, loss=losses.quadratic, lr=0.1):
+    """One gradient-descent step W^(l) <- W^(l) - lr dL/dW^(l), b likewise.
+
+    Parameters
+    ----------
+    net : MLP, updated in place
+    X : array, (N, d_0) or (d_0,)
+    y : targets for X
+    loss : Loss or str
+    lr : float, the learning rate
+
+    Returns
+    -------
+    float
+        The loss L before the step.
+    """
+    if not np.isfinite(lr) or lr <= 0:
+        raise NotationError(f"the learning rate must be a positive number, got {lr!r}")
+    grads = net.gradients(X, y, loss)
+    for l in range(1, net.L + 1):
+        # Assign new arrays rather than update in place: the checks in
+        # net.W[l] = ... refuse NaN, so a diverging step leaves the net as it was.
+        net.W[l] = net.W[l] - lr * grads.W[l]
+        net.b[l] = net.b[l] - lr * grads.b[l]
+    return grads.loss
+
+
+def train(net, X, y, loss=losses.quadratic, lr=0.1, epochs=100, batch_size=None, seed=0,
+          progress=True):
+    """Gradient descent (``batch_size=None``) or minibatch SGD.
+
+    Parameters
+    ----------
+    net : MLP, trained in place
+    X : array, shape (N, d_0)
+    y : targets, shape (N, d_L) or labels (N,) for cross_entropy
+    loss : Loss or str
+    lr : float
+    epochs : int
+    batch_size : int, optional
+        Samples per step; each epoch visits every sample once, in a shuffled order.
+    seed : int
+        Seed of the shuffling.
+    progress : bool
+        Show a tqdm progress bar (in a terminal or in JupyterLab).
+
+    Returns
+    -------
+    list of float
+        The loss summed over all samples after each epoch.
+    """
+    loss = losses.get(loss)
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2 or len(X) == 0:
+        raise NotationError(f"train takes a batch X of shape (N, d_0) with N >= 1, got {X.shape}")
+    if len(y) != len(X):
+        raise NotationError(f"X has {len(X)} samples but y has {len(y)} targets")
+    rng = np.random.default_rng(seed)
+    history = []
+    bar = tqdm(range(epochs), desc="training", disable=not progress, leave=False)
+    for _ in bar:
+        if batch_size is None:
+            step(net, X, y, loss, lr)
+        else:
+            order = rng.permutation(len(X))
+            for start in range(0, len(X), batch_size):
+                batch = order[start:start + batch_size]
+                step(net, X[batch], y[batch], loss, lr)
+        history.append(loss(net(X), y))
+        bar.set_postfix(loss=f"{history[-1]:.4g}")
+    return history
+
+
+def predict(net, X):
+    """Class labels: the index of the largest output, shape (N,)."""
+    out = net(X)
+    if out.shape[-1] == 1:  # one output unit: a threshold at 1/2
+        return (out[..., 0] > 0.5).astype(int)
+    return np.argmax(out, axis=-1)
+
+
+def accuracy(net, X, y):
+    """The fraction of samples whose predicted label is y."""
+    return float(np.mean(predict(net, X) == np.asarray(y)))
