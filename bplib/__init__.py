@@ -11,3 +11,5 @@ from .losses import cross_entropy, quadratic
 from .mlp import MLP, Grads, Trace
 
 __version__ = "0.1.0"
+from .gradcheck import gradient_check
+from . import data, plots, train  # noqa: E402  (submodules, as bplib.data etc.)

@@ -48,6 +48,9 @@ class Layers:
         l = self._layer(l)
         name = f"{self.symbol}^({l})"
         shape, symbols = self._shapes[l]
+        if shape is None:  # a result the library computed: the caller may replace it
+            self._values[l] = value
+            return
         a = as_real_array(value, name)
         if a.shape != shape:
             raise NotationError(shape_message(name, shape, symbols, a.shape))
