@@ -1,0 +1,380 @@
+"""``bplib student``: make the student notebooks from the solutions.
+
+For each notebook in ``solutions/`` the student version is a copy in which
+
+- every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region of a code cell
+  becomes ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the
+  marker's indentation (nbgrader's convention); in a markdown cell it becomes
+  ``YOUR ANSWER HERE``;
+- every ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` region is
+  removed, the rest of the cell is kept;
+- cell ids and nbgrader metadata are kept, graded test cells get the
+  ``nbval-check-output`` tag so ``pytest --nbval-lax`` compares what the
+  checks print;
+- outputs are those of a fresh run with nbclient, made reproducible byte for
+  byte (see ``normalize``).
+
+``bplib student SOLUTIONS OUT --check`` regenerates into a temporary folder
+and fails if anything differs from ``OUT`` or if a line of a solution or of a
+hidden test reached a student notebook. ``--execute-solutions`` first runs the
+solution notebooks in place, with the same normalization.
+"""
+import difflib
+import json
+import re
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
+HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+MARKDOWN_STUB = ("YOUR ANSWER HERE",)
+CHECK_TAG = "nbval-check-output"
+# Cells whose output changes from run to run (timings, progress bars) carry
+# one of these tags; only their pictures are kept in the written notebook.
+VOLATILE_TAGS = {"nbval-ignore-output", "nbval-skip"}
+KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+REPORT = "application/vnd.bplib.report+json"
+TIMEOUT = 60
+
+
+class MarkerError(ValueError):
+    """A ``### BEGIN ...`` without its ``### END ...`` (or the reverse)."""
+
+
+@dataclass
+class Secrets:
+    """The lines a student must not see: those inside the regions."""
+    solution: list = field(default_factory=list)
+    hidden: list = field(default_factory=list)
+
+
+# -- the transformation ------------------------------------------------------
+
+def _regions(lines, where):
+    """Yield (kind, begin, end) for each marked region of a cell's lines."""
+    open_kind, open_at = None, None
+    for i, line in enumerate(lines):
+        text = line.strip()
+        for kind, (begin, end) in (("solution", SOLUTION), ("hidden", HIDDEN)):
+            if text == begin:
+                if open_kind is not None:
+                    raise MarkerError(f"{where}: '{begin}' on line {i + 1} while the "
+                                      f"'{_begin(open_kind)}' of line {open_at + 1} is still open")
+                open_kind, open_at = kind, i
+            elif text == end:
+                if open_kind != kind:
+                    raise MarkerError(f"{where}: '{end}' on line {i + 1} without a '{begin}' before it")
+                yield kind, open_at, i
+                open_kind = None
+    if open_kind is not None:
+        begin, end = SOLUTION if open_kind == "solution" else HIDDEN
+        raise MarkerError(f"{where}: '{begin}' on line {open_at + 1} has no '{end}'")
+
+
+def _begin(kind):
+    return (SOLUTION if kind == "solution" else HIDDEN)[0]
+
+
+def strip_cell(source, cell_type="code", where="cell"):
+    """The student version of one cell's source.
+
+    Parameters
+    ----------
+    source : str
+    cell_type : {"code", "markdown", "raw"}
+    where : str
+        Names the notebook and cell in error messages.
+
+    Returns
+    -------
+    student : str
+    secrets : Secrets
+        The lines that were inside solution and hidden-test regions.
+    """
+    lines = source.split("\n")
+    out, secrets, last = [], Secrets(), 0
+    for kind, begin, end in _regions(lines, where):
+        out.extend(lines[last:begin])
+        inner = lines[begin + 1:end]
+        getattr(secrets, kind).extend(inner)
+        if kind == "solution":
+            indent = lines[begin][:len(lines[begin]) - len(lines[begin].lstrip())]
+            stub = CODE_STUB if cell_type == "code" else MARKDOWN_STUB
+            out.extend(indent + s for s in stub)
+        last = end + 1
+    out.extend(lines[last:])
+    return "\n".join(out), secrets
+
+
+def _is_graded_test(cell):
+    nbg = cell.metadata.get("nbgrader", {})
+    return bool(nbg.get("grade")) and not nbg.get("solution")
+
+
+def student_version(nb, name="notebook"):
+    """The student copy of a solution notebook, its outputs cleared.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+    name : str
+        The notebook's name, for error messages.
+
+    Returns
+    -------
+    student : nbformat.NotebookNode
+    secrets : Secrets
+    """
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))  # a deep copy
+    secrets = Secrets()
+    for i, cell in enumerate(nb.cells):
+        where = f"{name}, cell {i} (id {cell.get('id', '?')})"
+        cell.source, s = strip_cell(cell.source, cell.cell_type, where)
+        secrets.solution += s.solution
+        secrets.hidden += s.hidden
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            if _is_graded_test(cell):
+                tags = cell.metadata.setdefault("tags", [])
+                if CHECK_TAG not in tags:
+                    tags.append(CHECK_TAG)
+    return nb, secrets
+
+
+# -- running and normalizing -------------------------------------------------
+
+def execute(nb, cwd, timeout=TIMEOUT):
+    """Run a notebook with nbclient and normalize it; returns the notebook.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        Run in place.
+    cwd : path-like
+        The folder the kernel starts in (where the notebook will live).
+    timeout : int
+        Seconds allowed per cell.
+    """
+    from nbclient import NotebookClient
+
+    nb.metadata["kernelspec"] = dict(KERNEL)
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL["name"],
+                            record_timing=False, coalesce_streams=True,
+                            resources={"metadata": {"path": str(cwd)}})
+    client.execute()
+    return normalize(nb)
+
+
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def normalize(nb):
+    """Make a run's notebook reproducible byte for byte.
+
+    Volatile cells (tagged ``nbval-ignore-output`` or ``nbval-skip``) keep
+    only their pictures. Widget models not shown by a kept output are
+    dropped, and the random model ids of the others are renumbered in the
+    order they are shown, so two runs write the same file.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.metadata.pop("execution", None)
+        if VOLATILE_TAGS & set(cell.metadata.get("tags", [])):
+            cell.outputs = [o for o in cell.outputs
+                            if any(k.startswith("image/") for k in o.get("data", {}))]
+    widgets = nb.metadata.pop("widgets", {}).get(WIDGET_STATE, {})
+    state = widgets.get("state", {})
+    shown = [o["data"][WIDGET_VIEW]["model_id"] for cell in nb.cells
+             for o in cell.get("outputs", []) if WIDGET_VIEW in o.get("data", {})]
+    order, todo = [], list(shown)
+    while todo:  # breadth first from what is shown, through IPY_MODEL_ references
+        model_id = todo.pop(0)
+        if model_id in order or model_id not in state:
+            continue
+        order.append(model_id)
+        todo += [m for m in _HEX_ID.findall(json.dumps(state[model_id], sort_keys=True))
+                 if m in state]
+    if order:
+        widgets = dict(widgets, state={m: state[m] for m in order})
+        nb.metadata["widgets"] = {WIDGET_STATE: widgets}
+    new = {old: f"{i + 1:032x}" for i, old in enumerate(order)}
+    for m in shown:
+        new.setdefault(m, f"{len(new) + 1:032x}")
+    text = _HEX_ID.sub(lambda m: new.get(m.group(0), m.group(0)), json.dumps(nb))
+    return nbformat.from_dict(json.loads(text))
+
+
+def write(nb, path):
+    """Validate and write a notebook."""
+    nbformat.validate(nb)
+    nbformat.write(nb, str(path))
+
+
+# -- the command -------------------------------------------------------------
+
+def solution_paths(solutions, names=()):
+    """The solution notebooks to use, sorted; ``names`` may omit ``.ipynb``."""
+    solutions = Path(solutions)
+    if not names:
+        return sorted(solutions.glob("*.ipynb"))
+    paths = []
+    for n in names:
+        p = solutions / Path(n).name
+        p = p if p.suffix == ".ipynb" else p.with_name(p.name + ".ipynb")
+        if not p.is_file():
+            raise FileNotFoundError(f"no solution notebook {p}")
+        paths.append(p)
+    return paths
+
+
+def generate(path, out_dir, cwd=None, timeout=TIMEOUT):
+    """Write the student version of one solution notebook into ``out_dir``.
+
+    Returns
+    -------
+    Path, Secrets
+        The file written and the lines that must not be in it.
+    """
+    nb = nbformat.read(str(path), as_version=4)
+    student, secrets = student_version(nb, name=Path(path).name)
+    student = execute(student, cwd or out_dir, timeout)
+    target = Path(out_dir) / Path(path).name
+    write(student, target)
+    return target, secrets
+
+
+def execute_in_place(path, timeout=TIMEOUT):
+    """Run a solution notebook in its folder and write it back with outputs."""
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    write(execute(nb, Path(path).parent, timeout), path)
+
+
+def leaks(student_nb, secrets, solution_nb):
+    """Lines of solution or hidden-test regions found in a student notebook.
+
+    A region's line counts only if it appears nowhere outside the regions of
+    the solution notebook (a line such as ``return s`` may be shown openly
+    elsewhere). Reported values of hidden tests count as leaks too.
+
+    Returns
+    -------
+    list of str
+        One message per leaked line.
+    """
+    stubs = {s.strip() for s in CODE_STUB + MARKDOWN_STUB}
+    open_lines = set()
+    for cell in solution_nb.cells:
+        text, _ = strip_cell(cell.source, cell.cell_type)
+        open_lines |= {s.strip() for s in text.split("\n")}
+    found = []
+    student_lines = {}
+    for i, cell in enumerate(student_nb.cells):
+        for line in cell.source.split("\n"):
+            student_lines.setdefault(line.strip(), i)
+        for o in cell.get("outputs", []):
+            if REPORT in o.get("data", {}):
+                found.append(f"cell {i} shows a hidden test's reported value")
+    for kind, lines in (("solution", secrets.solution), ("hidden test", secrets.hidden)):
+        for line in lines:
+            s = line.strip()
+            if s and s not in stubs and s not in open_lines and s in student_lines:
+                found.append(f"{kind} line in cell {student_lines[s]}: {s}")
+    return found
+
+
+def _diff(expected, actual, name, limit=40):
+    a = Path(expected).read_text().splitlines() if Path(expected).exists() else []
+    b = Path(actual).read_text().splitlines()
+    cut = lambda ls: [x if len(x) < 160 else x[:150] + " ..." for x in ls]  # images
+    lines = list(difflib.unified_diff(cut(a), cut(b), f"{name} (committed)",
+                                      f"{name} (regenerated)", lineterm="", n=1))
+    return lines[:limit] + ([f"... {len(lines) - limit} more lines"] if len(lines) > limit else [])
+
+
+def check(solutions, out, names=(), timeout=TIMEOUT, log=print):
+    """Regenerate into a temporary folder and compare with ``out``.
+
+    Returns
+    -------
+    list of str
+        The problems found; empty when ``out`` is up to date and leaks nothing.
+    """
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in solution_paths(solutions, names):
+            target, secrets = generate(path, tmp, cwd=out, timeout=timeout)
+            committed = Path(out) / path.name
+            if not committed.exists():
+                problems.append(f"{committed} is missing: run `bplib student {solutions} {out}`")
+            elif committed.read_bytes() != target.read_bytes():
+                problems.append(f"{committed} differs from a fresh generation:\n"
+                                + "\n".join(_diff(committed, target, path.name)))
+            else:
+                log(f"{committed}: up to date")
+            if committed.exists():
+                solution_nb = nbformat.read(str(path), as_version=4)
+                for leak in leaks(nbformat.read(str(committed), as_version=4), secrets, solution_nb):
+                    problems.append(f"{committed}: {leak}")
+    return problems
+
+
+def add_arguments(parser):
+    parser.add_argument("solutions", help="folder of solution notebooks, e.g. solutions/")
+    parser.add_argument("out", help="folder for the student notebooks, e.g. notebooks/")
+    parser.add_argument("names", nargs="*", help="only these notebooks (default: all)")
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; fail if OUT is not what a fresh generation gives")
+    parser.add_argument("--execute-solutions", action="store_true",
+                        help="first run the solution notebooks in place, keeping their outputs")
+    parser.add_argument("--timeout", type=int, default=TIMEOUT, help="seconds allowed per cell")
+
+
+def run(args):
+    from nbclient.exceptions import CellExecutionError
+
+    path = Path(args.solutions)
+    try:
+        paths = solution_paths(args.solutions, args.names)
+        if args.check:
+            problems = check(args.solutions, args.out, args.names, args.timeout)
+            for p in problems:
+                print(p, file=sys.stderr)
+            return 1 if problems else 0
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        for path in paths:
+            if args.execute_solutions:
+                execute_in_place(path, args.timeout)
+                print(f"{path}: executed")
+            target, _ = generate(path, args.out, timeout=args.timeout)
+            print(f"{target}: written")
+    except (MarkerError, FileNotFoundError) as e:
+        print(f"bplib student: {e}", file=sys.stderr)
+        return 2
+    except CellExecutionError as e:
+        print(f"bplib student: {path.name} failed to run:\n{e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv=None):
+    """``python -m bplib.student``: the same as ``bplib student``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="bplib student", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
