@@ -1,0 +1,114 @@
+"""What every widget shares: a feedback area, safe callbacks, a figure as a PNG.
+
+A widget is a thin view over a plain function that returns text. The view
+holds that text in ``.feedback``, shows it in an HTML area with the CSS class
+``bplib-feedback``, and never lets a callback raise: a mistake in the input is
+shown in the widget, and the user's work (sliders, typed text) stays as it was.
+"""
+import functools
+import html
+import io
+
+import ipywidgets as w
+
+FEEDBACK_CLASS = "bplib-feedback"
+
+
+class Widget:
+    """A widget that displays itself with one call.
+
+    Subclasses build ``self.box`` (the top container, which gets the stable
+    CSS class ``css_class``) and call ``self.show(text)`` to update the
+    feedback area ``self.feedback_area``.
+    """
+
+    css_class = "bplib-widget"
+
+    def __init__(self, children):
+        self.feedback_area = w.HTML()
+        self.feedback_area.add_class(FEEDBACK_CLASS)
+        self.box = w.VBox(list(children) + [self.feedback_area])
+        self.box.add_class(self.css_class)
+        self._feedback = ""
+        self.error = None
+
+    @property
+    def feedback(self):
+        """The text the feedback area shows, as plain text."""
+        return self._feedback
+
+    def show(self, text, kind="info"):
+        """Show plain text in the feedback area; kind is info, right, close or error."""
+        self._feedback = text
+        colour = {"right": "#1b7f3b", "close": "#9a6700", "error": "#b00020"}.get(kind, "inherit")
+        self.feedback_area.value = (
+            f'<pre style="white-space: pre-wrap; color: {colour}; margin: 0.3em 0">'
+            f"{html.escape(text)}</pre>")
+
+    def show_error(self, e):
+        """Show an exception in the lecture's words, the way the widget shows feedback."""
+        self.error = e
+        self.show(f"{_message(e)}", kind="error")
+
+    def _repr_mimebundle_(self, **kwargs):
+        # The widget view for the browser; a stable text for nbval and terminals
+        # (the default text is the widget's repr, with its PNG bytes and ids).
+        data = self.box._repr_mimebundle_(**kwargs)
+        if isinstance(data, tuple):
+            data = data[0]
+        data = dict(data or {})
+        data["text/plain"] = self.summary()
+        return data
+
+    def summary(self):
+        """What the widget shows, as text."""
+        return self.feedback
+
+    def __repr__(self):
+        return self.summary()
+
+
+def _message(e):
+    text = str(e) or type(e).__name__
+    if isinstance(e, ValueError):  # NotationError and friends are already phrased for students
+        return text
+    return f"{type(e).__name__}: {text}"
+
+
+def safe(callback):
+    """Decorate a widget method so that an exception shows in its feedback area."""
+
+    @functools.wraps(callback)
+    def run(self, *args, **kwargs):
+        try:
+            self.error = None
+            return callback(self, *args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - any error must reach the student, not the log
+            self.show_error(e)
+            return None
+
+    return run
+
+
+def figure(width, height, ncols=1):
+    """A matplotlib Figure that never touches pyplot, so no global state or backend."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=80, layout="constrained")
+    axes = fig.subplots(1, ncols) if ncols > 1 else fig.add_subplot()
+    return fig, axes
+
+
+def png(fig):
+    """The figure drawn by Agg, as PNG bytes for an ipywidgets Image."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    canvas.print_png(buf)
+    return buf.getvalue()
+
+
+def image(fig):
+    """An Image widget that shows the figure; update with ``img.value = png(fig)``."""
+    return w.Image(value=png(fig), format="png")

@@ -1,0 +1,510 @@
+r"""Answer boxes: type a number, a vector or an expression, press Check.
+
+The checks are plain functions that return a :class:`Verdict`:
+
+>>> check_expression("2x cos(x^2) e^(sin(x^2))", "2*x*cos(x**2)*exp(sin(x**2))").status
+'right'
+
+Expressions are read by sympy with implicit multiplication (``2x``,
+``sin x``) and ``^`` as the power, then compared numerically at fixed sample
+points (symbolically when too few points are defined). A caller names the
+mistakes students make, ``{expression_or_value: message}``, and the verdict
+says which one was made, in the lecture's words.
+"""
+import functools
+import re
+from dataclasses import dataclass
+
+import ipywidgets as w
+import numpy as np
+import sympy
+from sympy.core.function import AppliedUndef
+from sympy.parsing.sympy_parser import (convert_xor, implicit_multiplication_application,
+                                        parse_expr, standard_transformations)
+
+from ._base import Widget, safe
+
+TRANSFORMATIONS = standard_transformations + (implicit_multiplication_application, convert_xor)
+RTOL, ATOL = 1e-6, 1e-9      # "right": equal up to rounding of a typed decimal
+CLOSE = 1e-2                 # "close": within 1 %, e.g. e typed as 2.718
+# Fixed sample points, away from 0 where many wrong answers agree with the right one.
+SAMPLES = np.array([-1.73, -1.21, -0.67, -0.29, 0.31, 0.58, 0.94, 1.37, 1.82, 2.26])
+
+CHAIN_RULE = ("differentiate the outer function keeping the inside the same, "
+              "then multiply by the derivative of the inner function")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a check.
+
+    Attributes
+    ----------
+    ok : bool
+        True only for a right answer.
+    status : str
+        'right', 'close', 'mistake', 'unreadable', 'wrong' or 'empty'.
+    message : str
+        What to tell the student.
+    """
+
+    ok: bool
+    status: str
+    message: str
+
+    def __str__(self):
+        return self.message
+
+
+class Unreadable(ValueError):
+    """Typed text that cannot be read as the kind of answer asked for."""
+
+
+# --- reading what was typed -------------------------------------------------
+
+_TYPOGRAPHY = {"·": "*", "×": "*", "−": "-", "²": "^2", "³": "^3", "{": "(", "}": ")", "π": "pi"}
+_ALLOWED = re.compile(r"^[A-Za-z0-9_\s.+\-*/^()\[\],;]*$")
+
+
+def _clean(text, what):
+    """Typographic variants to ASCII; refuse anything but arithmetic.
+
+    sympy evaluates what it parses, so attribute access and dunder names are
+    refused before parsing.
+    """
+    original = text
+    for a, b in _TYPOGRAPHY.items():
+        text = text.replace(a, b)
+    if (not _ALLOWED.match(text) or "__" in text or re.search(r"\.\s*[A-Za-z_]", text)):
+        raise Unreadable(f"could not read {original.strip()!r} as {what}")
+    return text
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(text, variables, what="an expression"):
+    """A sympy expression from typed text; ``variables`` is a tuple of names."""
+    local = {v: sympy.Symbol(v) for v in variables}
+    local.update(e=sympy.E, E=sympy.E, pi=sympy.pi, ln=sympy.log)
+    try:
+        expr = parse_expr(_clean(text, what), local_dict=local, transformations=TRANSFORMATIONS)
+    except Unreadable:
+        raise
+    except Exception:  # SyntaxError, TokenError, TypeError from sympy: all mean the same to a student
+        hint = ("; put a function's argument in parentheses: cos(x), not cos x"
+                if re.search(r"\b(sin|cos|tan|exp|log|ln|sqrt)\s+[^\s(]", text) else "")
+        raise Unreadable(f"could not read {text.strip()!r} as {what}{hint}") from None
+    if not isinstance(expr, sympy.Basic):
+        raise Unreadable(f"could not read {text.strip()!r} as {what}")
+    return expr
+
+
+def _expression(value, variables):
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, (int, float, np.number)):
+        return sympy.Float(value) if isinstance(value, (float, np.floating)) else sympy.Integer(value)
+    return _parse(str(value), tuple(variables))
+
+
+def _number(value):
+    """A float from a number or typed text such as '2 cos(1) e^(sin 1)'."""
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, sympy.Basic):
+        expr = value
+    else:
+        text = str(value)
+        if re.fullmatch(r"\s*-?\d+,\d+\s*", text):
+            raise Unreadable(f"could not read {text.strip()!r} as a number: "
+                             "write decimals with a point, e.g. 1.5")
+        expr = _parse(text, (), "a number")
+    if expr.free_symbols:
+        names = ", ".join(sorted(str(s) for s in expr.free_symbols))
+        raise Unreadable(f"could not read {str(value).strip()!r} as a number: it still contains {names}")
+    try:
+        v = complex(expr.evalf())
+    except (TypeError, ValueError):
+        raise Unreadable(f"could not read {str(value).strip()!r} as a number") from None
+    if abs(v.imag) > 1e-12 * max(1.0, abs(v.real)):
+        raise Unreadable(f"{str(value).strip()!r} is not a real number")
+    return v.real
+
+
+def _vector(value):
+    """An array from a sequence, or typed text: '1, 2, 3', '[1 2 3]', '1 2; 3 4'."""
+    if not isinstance(value, str):
+        a = np.asarray(value, dtype=object)
+        return np.atleast_1d(np.vectorize(_number, otypes=[float])(a) if a.size else a.astype(float))
+    text = value.strip()
+    rows = [r for r in re.split(r"\]\s*,?\s*\[|;|\n", text.strip("[]() \n")) if r.strip()]
+    out = []
+    for row in rows:
+        row = row.strip("[]() ")
+        entries = [e for e in (row.split(",") if "," in row else row.split()) if e.strip()]
+        try:
+            out.append([_number(e) for e in entries])
+        except Unreadable:
+            raise Unreadable(f"could not read {text!r} as a vector: write its entries as "
+                             "numbers separated by commas, e.g. 1, -0.5, 2") from None
+    if not out or any(len(r) != len(out[0]) for r in out):
+        raise Unreadable(f"could not read {text!r} as a vector: rows of different lengths")
+    a = np.array(out, dtype=float)
+    return a[0] if a.shape[0] == 1 else a
+
+
+def _is_empty(answer):
+    return answer is None or (isinstance(answer, str) and not answer.strip())
+
+
+EMPTY = Verdict(False, "empty", "Not done yet: type your answer in the box, then press Check.")
+
+
+# --- numbers and vectors ----------------------------------------------------
+
+def _match(a, b, rtol):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=ATOL))
+
+
+def _known_mistake(answer, mistakes, rtol, read):
+    for key, message in (mistakes or {}).items():
+        if _match(answer, read(key), rtol):
+            return Verdict(False, "mistake", message)
+    return None
+
+
+def _compare(answer, expected, mistakes, rtol, close, read, what):
+    """Shared order of the verdicts: right, a named mistake, close, a loosely named mistake."""
+    if _match(answer, expected, rtol):
+        return Verdict(True, "right", f"Right: {what(answer)}.")
+    found = _known_mistake(answer, mistakes, rtol, read)
+    if found:
+        return found
+    if _match(answer, expected, close):
+        err = np.max(np.abs(answer - expected) / np.maximum(np.abs(expected), ATOL))
+        return Verdict(False, "close", (
+            f"Close, but not within the tolerance: {what(answer)} is off by a relative "
+            f"{err:.1e} (needed below {rtol:.0e}). Keep more digits, or type the exact form, "
+            "e.g. cos(1) rather than 0.54."))
+    found = _known_mistake(answer, mistakes, close, read)
+    return found or None
+
+
+def check_number(answer, expected, mistakes=None, rtol=RTOL, close=CLOSE):
+    """Check a number typed as text ('0.5', '2 cos(1) e^(sin 1)') or given as a float.
+
+    Parameters
+    ----------
+    answer : str or float
+    expected : float or str
+    mistakes : dict, optional
+        {wrong value (float or text): message in the lecture's words}
+    rtol, close : float
+        Relative tolerances for 'right' and for 'close'.
+
+    Returns
+    -------
+    Verdict
+    """
+    if _is_empty(answer):
+        return EMPTY
+    try:
+        a = _number(answer)
+    except Unreadable as e:
+        return Verdict(False, "unreadable", str(e))
+    b = _number(expected)
+    verdict = _compare(a, b, mistakes, rtol, close, _number, lambda v: f"{v:.6g}")
+    return verdict or Verdict(False, "wrong", f"Not right: {a:.6g} is not the value asked for.")
+
+
+def check_vector(answer, expected, mistakes=None, rtol=RTOL, close=CLOSE):
+    """Check a vector or matrix, typed ('1, 2, 3'; rows split by ';') or given as an array.
+
+    Parameters
+    ----------
+    answer : str or array_like
+    expected : array_like, shape (n,) or (m, n)
+    mistakes : dict, optional
+        {wrong value (tuple or text): message}
+    rtol, close : float
+
+    Returns
+    -------
+    Verdict
+    """
+    if _is_empty(answer):
+        return EMPTY
+    try:
+        a = _vector(answer)
+    except Unreadable as e:
+        return Verdict(False, "unreadable", str(e))
+    b = _vector(expected)
+    fmt = lambda v: np.array2string(np.asarray(v), precision=6, separator=", ")  # noqa: E731
+    verdict = _compare(a, b, mistakes, rtol, close, _vector, fmt)
+    if verdict:
+        return verdict
+    if a.ndim == 2 and _match(a.T, b, close):
+        return Verdict(False, "mistake", (
+            f"This is the transpose of the answer, whose shape is {b.shape}: a Jacobian has "
+            "one row per output and one column per input, and W^(l) has shape (d_l, d_{l-1})."))
+    if a.shape != b.shape:
+        return Verdict(False, "wrong",
+                       f"The answer has shape {b.shape} ({b.size} entries); yours has shape {a.shape}.")
+    wrong = np.flatnonzero(~np.isclose(a, b, rtol=close, atol=ATOL).ravel())
+    where = ", ".join(str(tuple(int(i) for i in np.unravel_index(k, b.shape)))
+                      if b.ndim > 1 else str(k) for k in wrong[:4])
+    return Verdict(False, "wrong", f"Not right: entries at {where} (counting from 0) are off.")
+
+
+# --- expressions -------------------------------------------------------------
+
+def _values(expr, variables):
+    """The expression at the sample points; NaN where it is undefined."""
+    symbols = [sympy.Symbol(v) for v in variables]
+    grid = np.meshgrid(*([SAMPLES] * len(symbols))) if symbols else []
+    points = [g.ravel() for g in grid]
+    try:
+        f = sympy.lambdify(symbols, expr, "numpy")
+        with np.errstate(all="ignore"):
+            y = np.asarray(f(*points), dtype=complex)
+    except Exception:  # 1/0 is sympy's zoo, which numpy cannot evaluate: undefined everywhere
+        y = np.full(points[0].shape if points else (), np.nan, dtype=complex)
+    y = np.broadcast_to(y, points[0].shape if points else ()).astype(complex)
+    y = np.where(np.abs(y.imag) <= 1e-12 * np.maximum(1, np.abs(y.real)), y.real, np.nan)
+    return np.atleast_1d(y.real), points
+
+
+def _at(points, variables, i):
+    return ", ".join(f"{v} = {p[i]:g}" for v, p in zip(variables, points))
+
+
+def _same(ya, yb, rtol):
+    """True/False where both are defined; None if too few points to tell."""
+    both = np.isfinite(ya) & np.isfinite(yb)
+    if np.any(np.isfinite(yb) != np.isfinite(ya)):
+        return False
+    if both.sum() < 3:
+        return None
+    return bool(np.allclose(ya[both], yb[both], rtol=rtol, atol=ATOL))
+
+
+def check_expression(answer, expected, mistakes=None, variables=("x",), rtol=RTOL, close=CLOSE):
+    """Check a typed expression against the expected one.
+
+    Parameters
+    ----------
+    answer : str
+        What the student typed, e.g. ``"2x cos(x^2) e^(sin(x^2))"``: implicit
+        multiplication, ``^`` for powers, ``e`` for Euler's number.
+    expected : str or sympy expression
+    mistakes : dict, optional
+        {wrong expression (text or sympy): message in the lecture's words}
+    variables : sequence of str
+        The names the expression may use.
+    rtol, close : float
+        Relative tolerances at the sample points for 'right' and 'close'.
+
+    Returns
+    -------
+    Verdict
+    """
+    if _is_empty(answer):
+        return EMPTY
+    variables = tuple(variables)
+    try:
+        a = _expression(answer, variables)
+    except Unreadable as e:
+        return Verdict(False, "unreadable", str(e))
+    read_as = f" (read as {sympy.sstr(a).replace('**', '^')})"
+    unknown = sorted(str(s) for s in a.free_symbols if str(s) not in variables)
+    undefined = sorted({str(f.func) for f in a.atoms(AppliedUndef)})
+    if undefined:
+        return Verdict(False, "unreadable", (
+            f"could not read {answer.strip()!r}: {', '.join(undefined)}(...) is not a function "
+            "I know; use exp, log, sin, cos, tan, sqrt" + read_as))
+    if unknown:
+        return Verdict(False, "wrong", (
+            f"Your answer uses {', '.join(unknown)}, which the exercise does not have (it has "
+            f"{', '.join(variables)}). Put a space or * between factors and function names, "
+            f"e.g. 2x cos(x^2), not 2xcos(x^2){read_as}."))
+    b = _expression(expected, variables)
+    ya, points = _values(a, variables)
+    yb, _ = _values(b, variables)
+    same = _same(ya, yb, rtol)
+    if same is None:  # too few points where both are defined: ask sympy
+        same = sympy.simplify(a - b) == 0
+    if same:
+        return Verdict(True, "right", "Right" + read_as + ".")
+    for key, message in (mistakes or {}).items():
+        ym, _ = _values(_expression(key, variables), variables)
+        if _same(ya, ym, rtol):
+            return Verdict(False, "mistake", message + read_as)
+    if _same(ya, yb, close):
+        both = np.isfinite(ya) & np.isfinite(yb)
+        i = int(np.argmax(np.where(both, np.abs(ya - yb), -1)))
+        return Verdict(False, "close", (
+            f"Close, but not within the tolerance: at {_at(points, variables, i)} yours gives "
+            f"{ya[i]:.6g}, the answer {yb[i]:.6g}. Keep exact constants such as e and pi "
+            "instead of rounded decimals" + read_as + "."))
+    if not np.isfinite(ya).any():
+        return Verdict(False, "wrong", (
+            f"Your expression is undefined at every sample point (a division by zero?){read_as}."))
+    finite = np.isfinite(ya) & np.isfinite(yb)
+    i = int(np.argmax(finite & ~np.isclose(ya, yb, rtol=close, atol=ATOL))) if finite.any() else 0
+    if not finite[i]:
+        return Verdict(False, "wrong", (
+            f"Not right: at {_at(points, variables, i)} one of your expression and the answer "
+            f"is undefined and the other is not{read_as}."))
+    return Verdict(False, "wrong", (
+        f"Not right: at {_at(points, variables, i)} yours gives {ya[i]:.6g}, "
+        f"the answer {yb[i]:.6g}{read_as}."))
+
+
+def check_answer(answer, expected, mistakes=None, **kwargs):
+    """Check a number, a vector or an expression, chosen by the kind of ``expected``.
+
+    A string or sympy expression with variables is an expression; a sequence
+    or array is a vector; anything else a number.
+    """
+    return _checker(expected, kwargs.get("variables", ("x",)))(answer, expected, mistakes, **kwargs)
+
+
+def _checker(expected, variables=("x",)):
+    if isinstance(expected, (str, sympy.Basic)):
+        expr = _expression(expected, tuple(variables))
+        if expr.free_symbols:
+            return check_expression
+        return lambda *a, variables=None, **k: check_number(*a, **k)
+    if isinstance(expected, (list, tuple, np.ndarray)):
+        return lambda *a, variables=None, **k: check_vector(*a, **k)
+    return lambda *a, variables=None, **k: check_number(*a, **k)
+
+
+# --- the widget ---------------------------------------------------------------
+
+_KIND = {"right": "right", "close": "close"}
+
+
+class AnswerBox(Widget):
+    """A text box, a Check button and the verdict.
+
+    Parameters
+    ----------
+    expected : float, array_like, str or sympy expression
+        The right answer; its kind decides how the typed text is read.
+    mistakes : dict, optional
+        {wrong answer: message in the lecture's words}
+    question : str, optional
+        Shown above the box; may hold LaTeX between $...$.
+    prompt : str
+        The label in front of the box.
+    variables : sequence of str
+        Names an expression may use.
+    rtol, close : float
+        Tolerances for 'right' and 'close'.
+
+    Attributes
+    ----------
+    text, button : the Text and the Check button
+    verdict : Verdict of the last check (None before the first)
+    feedback : str, the text shown under the box
+    """
+
+    css_class = "bplib-answer"
+
+    def __init__(self, expected, mistakes=None, question=None, prompt="answer:",
+                 variables=("x",), rtol=RTOL, close=CLOSE, placeholder=""):
+        self.expected, self.mistakes = expected, dict(mistakes or {})
+        self.variables, self.rtol, self.close = tuple(variables), rtol, close
+        self._check = _checker(expected, self.variables)
+        self.text = w.Text(description=prompt, placeholder=placeholder,
+                           layout=w.Layout(width="32em"), style={"description_width": "initial"})
+        self.button = w.Button(description="Check", button_style="primary")
+        self.button.on_click(lambda _: self.check())
+        children = [w.HTMLMath(question)] if question else []
+        super().__init__(children + [w.HBox([self.text, self.button])])
+        self.verdict = None
+
+    @safe
+    def check(self, answer=None):
+        """Check the text in the box (or ``answer``, which is typed into the box first)."""
+        if answer is not None:
+            self.text.value = str(answer)
+        self.verdict = self._check(self.text.value, self.expected, self.mistakes,
+                                   variables=self.variables, rtol=self.rtol, close=self.close)
+        self.show(self.verdict.message, kind=_KIND.get(self.verdict.status, "wrong"))
+        return self.verdict
+
+    def summary(self):
+        return self.feedback or f"[answer box: {self.text.description} ____ ] [Check]"
+
+
+# --- the lecture's exercise: f(x) = e^{sin(x^2)} -------------------------------
+
+CHAIN_RULE_EXPECTED = "2x cos(x^2) e^(sin(x^2))"
+
+CHAIN_RULE_MISTAKES = {
+    "cos(x^2) e^(sin(x^2))": (
+        "The factor 2x is missing: the innermost function x^2 has derivative 2x. "
+        f"The chain rule: {CHAIN_RULE}, all the way in."),
+    "2x e^(sin(x^2))": (
+        "The factor cos(x^2) is missing: sin(u) with u = x^2 is a link of the chain too, "
+        f"and its derivative is cos(u) = cos(x^2). The chain rule: {CHAIN_RULE}."),
+    "2x cos(x) e^(sin(x^2))": (
+        "cos(x) should be cos(x^2): differentiate the outer function keeping the inside the "
+        "same, so the derivative of sin(x^2) with respect to its inside is cos(x^2), then "
+        "multiply by the derivative of the inner function, 2x."),
+    "cos(x) e^(sin(x^2))": (
+        "Two links are off: cos(x) should be cos(x^2) (keep the inside the same), and the "
+        f"factor 2x, the derivative of the inner function x^2, is missing. {CHAIN_RULE.capitalize()}."),
+    "2x cos(2x) e^(sin(x^2))": (
+        "cos(2x) should be cos(x^2): keep the inside the same when you differentiate the outer "
+        "function; the inner derivative 2x is a separate factor."),
+    "cos(2x) e^(sin(x^2))": (
+        "cos(2x) puts the inner derivative inside the outer one: differentiate the outer "
+        "function keeping the inside the same, cos(x^2), then multiply by the derivative of "
+        "the inner function, 2x."),
+    "2x cos(x^2)": (
+        "The factor e^(sin(x^2)) is missing: the outer function e^v has derivative e^v, and "
+        "keeping the inside the same gives e^(sin(x^2)). Then multiply by the derivatives of "
+        "the inner functions, cos(x^2) and 2x."),
+    "2x cos(x^2) e^(cos(x^2))": (
+        "The outer factor should be e^(sin(x^2)): differentiate the outer function keeping the "
+        "inside the same (e^v stays e^v, with v = sin(x^2)), then multiply by the derivative "
+        "of the inner function as a separate factor."),
+    "e^(sin(x^2))": (
+        "That is f itself: the derivative of the outer function e^v is e^v, but the chain "
+        f"rule goes on: {CHAIN_RULE}, here cos(x^2) and 2x."),
+}
+
+
+def chain_rule_answer(at=None):
+    """The lecture's exercise: f(x) = e^{sin(x^2)}, find df/dx.
+
+    Parameters
+    ----------
+    at : float, optional
+        Ask for the number f'(at) instead of the expression.
+
+    Returns
+    -------
+    AnswerBox
+        Knows the usual mistakes (a missing 2x, a missing cos(x^2), cos(x) for
+        cos(x^2), ...) and names them in the lecture's words.
+    """
+    if at is None:
+        return AnswerBox(CHAIN_RULE_EXPECTED, CHAIN_RULE_MISTAKES,
+                         question=r"$f(x) = e^{\sin(x^2)}$. Type $\dfrac{df}{dx}$ "
+                                  "(e.g. <code>x^2 cos(x)</code> for $x^2\\cos x$):",
+                         prompt="df/dx =", placeholder="an expression in x")
+    at = float(at)
+    x = sympy.Symbol("x")
+    value = lambda text: float(_parse(text, ("x",)).subs(x, at))  # noqa: E731
+    mistakes = {}
+    for text, message in CHAIN_RULE_MISTAKES.items():
+        v = value(text)
+        if not np.isclose(v, value(CHAIN_RULE_EXPECTED), rtol=CLOSE):  # at some x a mistake is harmless
+            mistakes.setdefault(v, message)
+    return AnswerBox(value(CHAIN_RULE_EXPECTED), mistakes,
+                     question=rf"$f(x) = e^{{\sin(x^2)}}$. Type the number $f'({at:g})$:",
+                     prompt=f"f'({at:g}) =", placeholder="a number, or an expression such as 2cos(1)")
