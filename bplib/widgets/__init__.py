@@ -21,6 +21,9 @@ line of a cell is enough. Their ``.feedback`` is the text they show.
 """
 from .answer import (AnswerBox, Verdict, chain_rule_answer, check_answer, check_expression,
                      check_number, check_vector)
+from .jacobian import JacobianCosts, JacobianExplorer, jacobian_chain_costs
+from .stepper import ChainStepper, chain_rule_table
 
 __all__ = ["AnswerBox", "Verdict", "chain_rule_answer", "check_answer", "check_expression",
-           "check_number", "check_vector"]
+           "check_number", "check_vector", "ChainStepper", "chain_rule_table",
+           "JacobianCosts", "JacobianExplorer", "jacobian_chain_costs"]
