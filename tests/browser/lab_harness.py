@@ -1,0 +1,527 @@
+"""A real JupyterLab in headless Chromium, for the browser tests and the benchmark.
+
+``LabServer`` starts JupyterLab on 127.0.0.1 with a random token, serving a
+copy of ``notebooks/`` and ``solutions/`` from a temporary folder in which
+HOME and every Jupyter, IPython and matplotlib folder also live, with
+autosave off: nothing the browser does reaches the repository or the user's
+home. ``launch_chromium`` starts Debian's ``/usr/bin/chromium`` through the
+Python playwright package, and ``NotebookPage`` drives one notebook in it.
+
+Use::
+
+    with LabServer() as lab, sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        nb = NotebookPage.open(browser, lab, "notebooks/01_recap.ipynb")
+        nb.run_all()
+        assert not nb.errors()
+"""
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("BPLIB_CHROMIUM", "/usr/bin/chromium"))
+INSTALL_HINT = "install chromium: sudo apt-get install chromium, or run .ci/install-browser"
+
+# The widgets of bplib.widgets, by the CSS class of their top container.
+WIDGET_KINDS = ("bplib-answer", "bplib-chain-stepper", "bplib-network-explorer",
+                "bplib-jacobian-explorer", "bplib-playground")
+FEEDBACK = ".bplib-feedback"
+
+CI = os.environ.get("CI", "").lower() == "true"
+NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+DEMO = "demo/widgets.ipynb"   # served only while notebooks/ is empty
+
+# Without these Chromium keeps trying to reach Google's servers, which on a
+# machine without network costs seconds of retries per page.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--disable-extensions", "--mute-audio",
+]
+
+# User settings of the temporary JupyterLab: no autosave (a test must never
+# write over a notebook), every cell in the DOM (the default windowing keeps
+# cells out of view off the page, where neither a check nor a screenshot sees
+# them), and no news or update checks (no network, no toasts over the cells).
+USER_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification": {
+        "checkForUpdates": False, "fetchNews": "false", "doNotDisturbMode": True},
+}
+
+
+def artifacts_dir():
+    """Where screenshots and logs go: ``$BPLIB_ARTIFACTS/browser`` (default ``artifacts/``)."""
+    root = Path(os.environ.get("BPLIB_ARTIFACTS", REPO / "artifacts"))
+    path = root / "browser"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def missing_browser():
+    """Why the browser tests cannot run here, or None when they can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return f"the Python package playwright is missing (pip install -e '.[test]'); {INSTALL_HINT}"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is missing; {INSTALL_HINT}"
+    return None
+
+
+def cannot_run(reason):
+    """Fail under CI=true, skip elsewhere: a skipped test is not a passing one."""
+    import pytest
+
+    if CI:
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def notebook_paths():
+    """The served paths of the notebooks to run: every student notebook, or the demo."""
+    if NOTEBOOKS:
+        return [f"notebooks/{name}" for name in NOTEBOOKS]
+    return [DEMO]
+
+
+def launch_chromium(playwright):
+    """Debian's chromium through playwright (``playwright install`` cannot download one here)."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LabServer:
+    """JupyterLab on 127.0.0.1 serving a temporary copy of the workbook.
+
+    Parameters
+    ----------
+    folders : sequence of str
+        Folders of the repository copied into the served root, keeping their names.
+    extra : dict of str to dict, optional
+        More notebooks to write into the served root: relative path -> notebook JSON.
+    """
+
+    def __init__(self, folders=("notebooks", "solutions"), extra=None):
+        self.folders = folders
+        self.extra = extra or {}
+        self.token = secrets.token_hex(24)
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.tmp = None
+        self.proc = None
+
+    # -- life cycle ---------------------------------------------------------
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self, timeout=90):
+        self.tmp = Path(tempfile.mkdtemp(prefix="bplib-lab-"))
+        self.root = self.tmp / "work"
+        self.root.mkdir()
+        for name in self.folders:
+            if (REPO / name).is_dir():
+                shutil.copytree(REPO / name, self.root / name,
+                                ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        for rel, nb in self.extra.items():
+            path = self.root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(nb, indent=1))
+
+        env = dict(os.environ)
+        for var, sub in [("HOME", "home"), ("JUPYTER_CONFIG_DIR", "config"),
+                         ("JUPYTER_DATA_DIR", "data"), ("JUPYTER_RUNTIME_DIR", "runtime"),
+                         ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib"),
+                         ("JUPYTERLAB_SETTINGS_DIR", "config/lab/user-settings"),
+                         ("JUPYTERLAB_WORKSPACES_DIR", "config/lab/workspaces")]:
+            env[var] = str(self.tmp / sub)
+            (self.tmp / sub).mkdir(parents=True, exist_ok=True)
+        # The kernel imports bplib from the repository (editable install):
+        # no bytecode files may land there.
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("JUPYTER_PATH", None)
+        for plugin, values in USER_SETTINGS.items():
+            path = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / f"{plugin}.jupyterlab-settings"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+
+        self.log_path = self.tmp / "jupyterlab.log"
+        self._log = open(self.log_path, "wb")
+        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
+               "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
+               f"--ServerApp.root_dir={self.root}", "--ServerApp.terminals_enabled=False",
+               "--LabApp.expose_app_in_browser=True"]
+        self.proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited with code {self.proc.returncode}:\n"
+                                   + self.log_tail())
+            try:
+                self.api("GET", "/api/status")
+                return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.25)
+        self.stop()
+        raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n" + self.log_tail())
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.api("POST", "/api/shutdown")
+                self.proc.wait(timeout=15)
+            except Exception:  # noqa: BLE001 - fall back to a signal, then to a kill
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+        if self.proc is not None:
+            self._log.close()
+            try:
+                shutil.copy(self.log_path, artifacts_dir() / "jupyterlab.log")
+            except OSError:
+                pass
+            self.proc = None
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+    # -- helpers ------------------------------------------------------------
+
+    def api(self, method, path, timeout=5):
+        """Call the server's REST API with the token; returns the decoded JSON (or None)."""
+        req = urllib.request.Request(self.url + path, method=method,
+                                     headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
+    def lab_url(self, path):
+        return f"{self.url}/lab/tree/{path}?token={self.token}"
+
+    def log_tail(self, n=40):
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return "(no log)"
+
+
+# JavaScript run in the page. `nb()` is the notebook panel the test opened.
+_JS_PANEL = """
+const nb = () => {
+  const app = window.jupyterapp;
+  for (const w of app.shell.widgets('main')) {
+    if (w.context && w.context.path === PATH) return w;
+  }
+  return null;
+};
+"""
+
+_JS_CELLS = _JS_PANEL + """
+const panel = nb();
+return panel.content.widgets.map((cell, i) => {
+  const m = cell.model;
+  const tags = (m.getMetadata && m.getMetadata('tags')) || [];
+  const out = m.type === 'code' ? m.outputs.toJSON() : [];
+  return {
+    index: i, type: m.type, tags: tags,
+    count: m.type === 'code' ? m.executionCount : null,
+    source: m.sharedModel.getSource().slice(0, 200),
+    errors: out.filter(o => o.output_type === 'error')
+               .map(o => o.ename + ': ' + o.evalue),
+    domErrors: Array.from(cell.node.querySelectorAll(
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'))
+      .map(e => e.innerText).filter(t => t.includes('Traceback'))
+      .map(t => t.slice(0, 400)),
+    widgetErrors: Array.from(cell.node.querySelectorAll('.jupyter-widgets, .jp-OutputArea-output'))
+      .map(e => e.innerText).filter(t => /Error displaying widget|Error rendering widget/.test(t))
+      .map(t => t.slice(0, 200)),
+  };
+});
+"""
+
+
+def _js(body, path):
+    """A page function around ``body`` with PATH bound to the notebook's path."""
+    return "(arg) => { const PATH = " + json.dumps(path) + ";\n" + body + "\n}"
+
+
+def _js_async(body, path):
+    return "async (arg) => { const PATH = " + json.dumps(path) + ";\n" + body + "\n}"
+
+
+class NotebookPage:
+    """One notebook opened in JupyterLab, in its own browser page.
+
+    Attributes
+    ----------
+    page : playwright.sync_api.Page
+    path : str
+        The notebook's path relative to the served root, e.g. ``"notebooks/01_recap.ipynb"``.
+    """
+
+    def __init__(self, page, lab, path):
+        self.page = page
+        self.lab = lab
+        self.path = path
+
+    @classmethod
+    def open(cls, browser, lab, path, timeout=60_000):
+        """Open ``path`` in a new page and wait until its kernel is idle."""
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(timeout)
+        self = cls(page, lab, path)
+        page.goto(lab.lab_url(path))
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell")
+        page.evaluate("() => window.jupyterapp.restored")
+        page.wait_for_function(_js(_JS_PANEL + "return nb() !== null;", path))
+        page.evaluate(_js_async(_JS_PANEL + "await nb().context.ready;", path))
+        # The file browser only takes width from the notebook in the screenshots.
+        page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+        self._wait_for_kernel(timeout)
+        return self
+
+    def _wait_for_kernel(self, timeout):
+        # A notebook whose kernel is not known asks for one in a dialog: take the default.
+        ready = _js(_JS_PANEL + """
+          const s = nb().sessionContext;
+          return !!(s.session && s.session.kernel) && s.kernelDisplayStatus === 'idle';""",
+                    self.path)
+        deadline = time.monotonic() + timeout / 1000
+        while time.monotonic() < deadline:
+            if self.page.evaluate(ready):
+                return
+            accept = self.page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept")
+            if accept.count():
+                accept.first.click()
+            time.sleep(0.1)
+        raise TimeoutError(f"the kernel of {self.path} did not start:\n" + self.lab.log_tail())
+
+    def close(self):
+        """Shut down the notebook's kernel and close the page."""
+        try:
+            self.page.evaluate(_js_async(_JS_PANEL + "await nb().sessionContext.shutdown();",
+                                         self.path))
+        finally:
+            self.page.close()
+
+    # -- running ------------------------------------------------------------
+
+    def run_all(self, timeout=240_000):
+        """Clear the outputs, run every cell, and wait until the kernel is idle again.
+
+        ``notebook:run-all-cells`` resolves once the last cell has finished
+        (or the run stopped at an error); then the status bar must read Idle.
+        """
+        self.page.evaluate("""() => {
+          const app = window.jupyterapp;
+          window.__bplibRun = {done: false, error: null};
+          app.commands.execute('notebook:clear-all-cell-outputs')
+            .then(() => app.commands.execute('notebook:run-all-cells'))
+            .then(() => { window.__bplibRun.done = true; },
+                  (e) => { window.__bplibRun.done = true; window.__bplibRun.error = String(e); });
+        }""")
+        self.page.wait_for_function("() => window.__bplibRun.done", timeout=timeout)
+        error = self.page.evaluate("() => window.__bplibRun.error")
+        if error:
+            raise RuntimeError(f"notebook:run-all-cells failed in {self.path}: {error}")
+        self.page.wait_for_function(
+            _js(_JS_PANEL + "return nb().sessionContext.kernelDisplayStatus === 'idle';",
+                self.path), timeout=timeout)
+        self.status_bar().get_by_text("Idle").first.wait_for(timeout=timeout)
+        self.wait_for_widgets()
+
+    def status_bar(self):
+        return self.page.locator("#jp-main-statusbar")
+
+    def wait_for_widgets(self, timeout=30_000):
+        """Wait until every widget output has been drawn (a view comes after its model)."""
+        self.page.wait_for_function(_js(_JS_PANEL + """
+          return nb().content.widgets.every(cell => {
+            if (cell.model.type !== 'code') return true;
+            const wanted = cell.model.outputs.toJSON().filter(
+                o => o.data && o.data['application/vnd.jupyter.widget-view+json']).length;
+            const drawn = cell.node.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets').length;
+            return drawn >= wanted;
+          });""", self.path), timeout=timeout)
+
+    def cells(self):
+        """Every cell: type, tags, execution count, error outputs (from the model and the DOM)."""
+        return self.page.evaluate(_js(_JS_CELLS, self.path))
+
+    def problems(self):
+        """What went wrong in a run, one line per cell; empty when the notebook ran cleanly.
+
+        Cells tagged ``raises-exception`` are expected to fail and are not counted.
+        """
+        lines = []
+        for c in self.cells():
+            if c["type"] != "code":
+                continue
+            where = f"cell {c['index']} ({c['source'].splitlines()[0] if c['source'] else ''!r})"
+            if c["count"] is None and "raises-exception" not in c["tags"] and c["source"].strip():
+                lines.append(f"{where} was not run")
+            if "raises-exception" in c["tags"]:
+                continue
+            for e in c["errors"] or c["domErrors"]:
+                lines.append(f"{where} shows an error: {e}")
+            for e in c["widgetErrors"]:
+                lines.append(f"{where}: {e}")
+        return lines
+
+    def screenshot(self, name=None):
+        """A PNG of the whole notebook (the page grown to its height) under artifacts/browser/."""
+        path = artifacts_dir() / (name or Path(self.path).stem + ".png")
+        height = self.page.evaluate(_js(_JS_PANEL + """
+          const outer = nb().content.node.closest('.jp-WindowedPanel-outer') || nb().content.node;
+          return outer.scrollHeight;""", self.path))
+        size = self.page.viewport_size
+        # Chromium cannot draw an image taller than 16384 px.
+        self.page.set_viewport_size({"width": size["width"],
+                                     "height": max(size["height"], min(height + 200, 16000))})
+        try:
+            self.page.screenshot(path=str(path), full_page=True)
+        finally:
+            self.page.set_viewport_size(size)
+        return path
+
+    # -- widgets ------------------------------------------------------------
+
+    def widget_kinds(self):
+        """The bplib widget classes (``WIDGET_KINDS``) shown anywhere in the notebook."""
+        return [k for k in WIDGET_KINDS if self.page.locator(f".{k}").count()]
+
+    def widgets(self, kind):
+        """Locator of every widget of one kind, e.g. ``widgets("bplib-answer")``."""
+        return self.page.locator(f".{kind}")
+
+    def execute(self, code, timeout=30_000):
+        """Run ``code`` in the notebook's kernel, outside any cell; returns its stdout."""
+        return self.page.evaluate(_js_async(_JS_PANEL + """
+          const kernel = nb().sessionContext.session.kernel;
+          const future = kernel.requestExecute({code: arg, store_history: false});
+          let text = '';
+          future.onIOPub = (msg) => {
+            if (msg.header.msg_type === 'stream') text += msg.content.text;
+            if (msg.header.msg_type === 'error') text += msg.content.ename + ': ' + msg.content.evalue;
+          };
+          await future.done;
+          return text;""", self.path), code)
+
+
+def feedback_of(widget):
+    """The text a widget's feedback area shows now."""
+    return widget.locator(FEEDBACK).first.inner_text()
+
+
+def wait_for_change(widget, before, timeout=10_000):
+    """Wait until the feedback of ``widget`` differs from ``before``; return the new text."""
+    area = widget.locator(FEEDBACK).first
+    handle = area.element_handle()
+    widget.page.wait_for_function("([e, before]) => e.innerText !== before",
+                                  arg=[handle, before], timeout=timeout)
+    return area.inner_text()
+
+
+class Workbook:
+    """The notebooks of one LabServer, each opened and run at most once.
+
+    A page stays open (kernel running) while it shows bplib widgets, so that
+    the widget tests work the widgets the run-all left behind; a page without
+    widgets is closed once checked, to free its kernel.
+    """
+
+    def __init__(self, browser, lab, paths):
+        self.browser = browser
+        self.lab = lab
+        self.paths = list(paths)
+        self.pages = {}      # path -> NotebookPage, still open
+        self.kinds = {}      # path -> widget kinds it showed after its run
+        self.failed = {}     # path -> why it could not be run
+
+    def run(self, path):
+        """The page of ``path`` after a run of all its cells (opened and run on first call)."""
+        if path in self.failed:
+            raise RuntimeError(f"{path} could not be run: {self.failed[path]}")
+        if path not in self.pages:
+            try:
+                nb = NotebookPage.open(self.browser, self.lab, path)
+                nb.run_all()
+            except Exception as e:
+                self.failed[path] = f"{type(e).__name__}: {e}"
+                raise
+            self.pages[path] = nb
+            self.kinds[path] = nb.widget_kinds()
+        return self.pages[path]
+
+    def release(self, path):
+        """Close the page of ``path`` unless it shows widgets still to be worked."""
+        nb = self.pages.get(path)
+        if nb is not None and not self.kinds.get(path):
+            nb.close()
+            del self.pages[path]
+
+    def find(self, kind):
+        """A run page that shows a widget of ``kind``, or None when no notebook has one.
+
+        Notebooks already run are looked at first; then the others, those whose
+        text names the widget first.
+        """
+        for path, kinds in self.kinds.items():
+            if kind in kinds:
+                if path not in self.pages:
+                    del self.kinds[path]
+                    return self.find(kind)
+                return self.pages[path]
+        words = _names_of(kind)
+
+        def mentions(path):
+            text = (self.lab.root / path).read_text(errors="replace").lower()
+            return not any(w in text for w in words)
+
+        for path in sorted((p for p in self.paths if p not in self.kinds and p not in self.failed),
+                           key=mentions):
+            nb = self.run(path)
+            if kind in self.kinds[path]:
+                return nb
+            self.release(path)
+        return None
+
+    def close(self):
+        for nb in list(self.pages.values()):
+            try:
+                nb.close()
+            except Exception:  # noqa: BLE001 - the server shutdown ends the kernel anyway
+                pass
+        self.pages.clear()
+
+
+def _names_of(kind):
+    """How notebook code may name a widget kind: chain-stepper -> chain_stepper, chainstepper."""
+    base = kind.removeprefix("bplib-")
+    return [base, base.replace("-", "_"), base.replace("-", "")]
