@@ -1,0 +1,277 @@
+"""Run a notebook in a fresh kernel with hard limits.
+
+Each run gets its own kernel, started in its own session (so its process
+group can be killed from outside), in a folder that holds only the notebook,
+with a scrubbed environment and resource limits. A cell that runs past its
+timeout, or kills its kernel (``os._exit``, a segfault, running out of
+memory), is marked and the run goes on: the process group is killed, a new
+kernel starts, the earlier cells that define things are run again (their
+outputs discarded) and the next cell runs. A watchdog thread kills the
+process group if the kernel ignores everything else (e.g. a loop that
+swallows KeyboardInterrupt), so nothing can hang the grader.
+"""
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from .protocol import SEED_VARIABLE
+
+GRACE = 5.0             # seconds the watchdog waits beyond a cell's timeout
+MAX_RESTARTS = 3        # kernels started again per notebook before giving up
+MAX_OUTPUT = 2_000_000  # bytes of output kept per cell
+STARTUP_TIMEOUT = 60
+
+LIVE = set()                # kernels running now, for stop_all()
+STOPPING = threading.Event()
+
+
+class Stopped(Exception):
+    """The grading run is being stopped."""
+
+
+def stop_all():
+    """Kill every running kernel and start no new one (callable from any thread)."""
+    STOPPING.set()
+    for kernel in list(LIVE):
+        kernel.kill_group()
+
+# Limits applied in the kernel process before it becomes the kernel (exec),
+# so they hold for everything the student's code starts.
+_LIMITS = (
+    "import os, resource, sys\n"
+    "mem, fsize = (int(v) * 2**20 for v in sys.argv[1:3])\n"
+    "if mem: resource.setrlimit(resource.RLIMIT_AS, (mem, mem))\n"
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))\n"
+    "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"
+    "os.execv(sys.argv[3], sys.argv[3:])\n"
+)
+
+
+def scrubbed_env(workdir, seed):
+    """The whole environment a graded kernel gets.
+
+    Only what Python and the kernel need to start: the grader's own
+    variables (paths, tokens, the location of the solutions) never reach
+    the student's code.
+    """
+    env = {
+        "PATH": os.defpath + os.pathsep + os.path.dirname(sys.executable),
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "HOME": str(workdir), "TMPDIR": str(workdir),
+        "IPYTHONDIR": str(workdir / ".ipython"), "MPLCONFIGDIR": str(workdir / ".matplotlib"),
+        "MPLBACKEND": "agg", "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
+        # one thread per kernel: grading runs several kernels side by side
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        SEED_VARIABLE: str(seed),
+    }
+    return env
+
+
+class _LimitedKernelManager(AsyncKernelManager):
+    """The python3 kernel of this interpreter, started under resource limits."""
+
+    memory_mb = 4096
+    file_mb = 200
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        return [sys.executable, "-c", _LIMITS, str(self.memory_mb), str(self.file_mb)] + cmd
+
+
+class _CappedClient(NotebookClient):
+    """nbclient's executor, keeping at most MAX_OUTPUT bytes per cell."""
+
+    def reset_execution_trackers(self):
+        super().reset_execution_trackers()
+        self.output_bytes, self.truncated = {}, set()
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = sum(len(v) if isinstance(v, str) else len(json.dumps(v, default=str))
+                   for v in content.values())
+        used = self.output_bytes.get(cell_index, 0) + size
+        self.output_bytes[cell_index] = used
+        if used > MAX_OUTPUT:
+            self.truncated.add(cell_index)
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+@dataclass
+class CellRun:
+    """How one code cell ran.
+
+    status is ``"ok"``, ``"error"`` (it raised), ``"timeout"``, ``"crashed"``
+    (the kernel died) or ``"not run"``.
+    """
+    index: int
+    status: str = "not run"
+    outputs: list = field(default_factory=list)
+    ename: str = ""
+    evalue: str = ""
+    truncated: bool = False
+
+
+class _Kernel:
+    """One kernel process and the client that drives it."""
+
+    def __init__(self, nb, workdir, env, limits):
+        self.km = _LimitedKernelManager(kernel_name="python3")
+        self.km.memory_mb, self.km.file_mb = limits
+        self.client = _CappedClient(nb, km=self.km, allow_errors=True,
+                                    interrupt_on_timeout=False, iopub_timeout=2,
+                                    record_timing=False)
+        self.workdir, self.env, self.reply = workdir, env, None
+        self.client.on_cell_executed = self._on_executed
+
+    def _on_executed(self, cell, cell_index, execute_reply):
+        self.reply = execute_reply
+
+    async def start(self):
+        if STOPPING.is_set():
+            raise Stopped()
+        await self.km.start_kernel(env=self.env, cwd=str(self.workdir),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.pgid = self.km.provisioner.pgid or self.km.provisioner.pid
+        LIVE.add(self)
+        kc = self.km.client()
+        kc.start_channels()
+        self.client.kc = kc
+        try:
+            await kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
+        except Exception:
+            await self.kill()
+            raise
+        kc.allow_stdin = False
+
+    def kill_group(self):
+        """SIGKILL the kernel's whole process group (callable from any thread)."""
+        try:
+            os.killpg(self.pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, TypeError):
+            pass
+
+    async def kill(self):
+        self.kill_group()
+        LIVE.discard(self)
+        try:
+            if self.client.kc is not None:
+                self.client.kc.stop_channels()
+            await self.km.shutdown_kernel(now=True)
+        except Exception:  # already gone: nothing left to stop
+            pass
+        try:
+            await self.km.cleanup_resources()
+        except Exception:
+            pass
+
+    async def run(self, cell, index, timeout):
+        """Execute one cell; returns (status, ename, evalue)."""
+        self.reply = None
+        fired = threading.Event()
+
+        def watchdog():
+            fired.set()
+            self.kill_group()
+
+        timer = threading.Timer(timeout + GRACE, watchdog)
+        timer.daemon = True
+        self.client.timeout = max(1, int(round(timeout)))
+        timer.start()
+        try:
+            await asyncio.wait_for(self.client.async_execute_cell(cell, index),
+                                   timeout + 2 * GRACE)
+        except (CellTimeoutError, asyncio.TimeoutError):
+            return "timeout", "", ""
+        except DeadKernelError:
+            return ("timeout" if fired.is_set() else "crashed"), "", ""
+        finally:
+            timer.cancel()
+        content = (self.reply or {}).get("content", {})
+        if content.get("status") == "error":
+            return "error", str(content.get("ename", "")), str(content.get("evalue", ""))
+        return "ok", "", ""
+
+
+async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200),
+                       replayable=lambda cell: True):
+    """Run every code cell of ``nb`` in ``workdir``; never raises for the cells.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        Executed in place (outputs are filled in).
+    workdir : pathlib.Path
+        The kernel's working folder.
+    env : dict
+        The kernel's whole environment.
+    timeout : float
+        Seconds per cell.
+    deadline : float
+        ``time.monotonic()`` after which no more cells start.
+    limits : (int, int)
+        Address space and largest file the kernel may write, in MiB
+        (0 memory = no limit).
+    replayable : callable
+        ``replayable(cell)``: whether a cell is run again after a restart.
+
+    Returns
+    -------
+    list of CellRun
+        One per code cell, in order.
+    """
+    runs = [CellRun(i) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    kernel, restarts, fatal = None, 0, set()
+    try:
+        for k, run in enumerate(runs):
+            cell = nb.cells[run.index]
+            if STOPPING.is_set():
+                raise Stopped()
+            if not cell.source.strip():
+                run.status = "ok"
+                continue
+            if time.monotonic() >= deadline:
+                run.ename, run.evalue = "TimeLimit", "the notebook ran out of time"
+                continue
+            if kernel is None:
+                if restarts > MAX_RESTARTS:
+                    run.ename, run.evalue = "KernelDied", "the kernel died too often"
+                    continue
+                kernel = _Kernel(nb, workdir, env, limits)
+                await kernel.start()
+                if restarts:  # a new kernel: define again what the earlier cells defined
+                    for before in runs[:k]:
+                        c = nb.cells[before.index]
+                        if before.index in fatal or not c.source.strip() or not replayable(c):
+                            continue
+                        saved = c.outputs
+                        status, _, _ = await kernel.run(c, before.index, timeout)
+                        c.outputs = saved
+                        if status in ("timeout", "crashed"):
+                            fatal.add(before.index)
+                            await kernel.kill()
+                            kernel = _Kernel(nb, workdir, env, limits)
+                            await kernel.start()
+                restarts += 1
+            run.status, run.ename, run.evalue = await kernel.run(
+                cell, run.index, min(timeout, max(1.0, deadline - time.monotonic())))
+            run.outputs = list(cell.outputs)
+            run.truncated = run.index in kernel.client.truncated
+            if run.status in ("timeout", "crashed"):
+                fatal.add(run.index)
+                await kernel.kill()
+                kernel = None
+    finally:
+        if kernel is not None:
+            await kernel.kill()
+    return runs

@@ -1,0 +1,154 @@
+"""Read a submission and put the instructor's cells back into it.
+
+The student keeps the cells they wrote (answers and their own scratch
+cells); every locked cell and every test cell comes from the solution
+notebook, matched by ``grade_id``, so the hidden tests are always the
+instructor's and never the submission's. Each repair is noted for the
+feedback.
+"""
+import copy
+import json
+
+import nbformat
+
+from . import markers
+
+MAX_BYTES = 20_000_000  # a notebook this big is not a homework submission
+
+
+class Malformed(Exception):
+    """A file that is not a readable notebook (needs a human to look at it)."""
+
+
+def load(path):
+    """Read a notebook file as nbformat 4.
+
+    Raises
+    ------
+    Malformed
+        With a message saying what is wrong (bad JSON, not a notebook,
+        unknown nbformat, too large).
+    """
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise Malformed(f"cannot read the file: {e.strerror}") from None
+    if size > MAX_BYTES:
+        raise Malformed(f"the file is {size / 1e6:.0f} MB, larger than any notebook should be")
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise Malformed(f"the file is not valid JSON ({e})") from None
+    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+        raise Malformed("the file is JSON but not a Jupyter notebook (no cells)")
+    major = data.get("nbformat")
+    if major not in (3, 4):
+        raise Malformed(f"unsupported notebook format nbformat={major!r} (expected 4)")
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        nbformat.validate(nb)
+    except Exception as e:  # nbformat raises several kinds on bad structure
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise Malformed(f"the notebook structure is invalid: {first}") from None
+    return nb
+
+
+def _fresh(cell):
+    """A copy of a solution cell, without outputs."""
+    cell = copy.deepcopy(cell)
+    if cell.cell_type == "code":
+        cell.outputs, cell.execution_count = [], None
+    return cell
+
+
+def _answer_stub(solution_cell):
+    """The answer cell as the student received it (for a deleted answer)."""
+    cell = _fresh(solution_cell)
+    cell.source = markers.student_version(cell.source, cell.cell_type)
+    return cell
+
+
+def restore(solution, submission):
+    """Merge a submission with its solution notebook.
+
+    Parameters
+    ----------
+    solution, submission : nbformat.NotebookNode
+
+    Returns
+    -------
+    merged : nbformat.NotebookNode
+        The submission's cells in the submission's order, with every locked
+        and test cell replaced by the solution's, deleted graded cells put
+        back after the graded cell they followed in the solution, and
+        duplicates of a grade_id dropped. Outputs are cleared.
+    notes : list of str
+        One sentence per repair, for the feedback.
+    """
+    by_id = {markers.grade_id(c): c for c in solution.cells if markers.grade_id(c)}
+    order = [markers.grade_id(c) for c in solution.cells if markers.grade_id(c)]
+    notes, seen, cells = [], set(), []
+
+    for cell in submission.cells:
+        gid = markers.grade_id(cell)
+        if gid is None:
+            cell = copy.deepcopy(cell)
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+            cells.append(cell)
+            continue
+        if gid in seen:
+            notes.append(f"Cell `{gid}` appears more than once; only the first copy was graded.")
+            continue
+        seen.add(gid)
+        if gid not in by_id:
+            notes.append(f"Cell `{gid}` is not part of this assignment; it ran as an ordinary cell.")
+            cell = copy.deepcopy(cell)
+            cell.metadata.pop("nbgrader", None)
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+            cells.append(cell)
+            continue
+        reference = by_id[gid]
+        what = markers.kind(reference)
+        if what in ("locked", "test"):
+            if cell.cell_type != reference.cell_type:
+                notes.append(f"Cell `{gid}` was changed from {reference.cell_type} to "
+                             f"{cell.cell_type}; it was restored from the assignment.")
+            elif not markers.same_source(cell.source, markers.student_version(reference.source,
+                                                                               reference.cell_type)):
+                notes.append(f"Read-only cell `{gid}` was edited; it was restored from the assignment.")
+            cells.append(_fresh(reference))
+            continue
+        # An answer: the student's own text, in the cell type the exercise asks for.
+        answer = _fresh(reference)
+        answer.source = cell.source
+        if cell.cell_type != reference.cell_type:
+            notes.append(f"Answer cell `{gid}` was changed from {reference.cell_type} to "
+                         f"{cell.cell_type}; it was graded as a {reference.cell_type} cell.")
+        cells.append(answer)
+
+    for i, gid in enumerate(order):
+        if gid in seen:
+            continue
+        reference = by_id[gid]
+        put_back = _answer_stub(reference) if markers.kind(reference) in ("answer", "manual") \
+            else _fresh(reference)
+        # after the nearest graded cell that precedes it in the solution
+        at = 0
+        for before in reversed(order[:i]):
+            hits = [j for j, c in enumerate(cells) if markers.grade_id(c) == before]
+            if hits:
+                at = hits[0] + 1
+                break
+        cells.insert(at, put_back)
+        seen.add(gid)
+        what = "answer" if markers.kind(reference) in ("answer", "manual") else "cell"
+        notes.append(f"The {what} `{gid}` was missing and was put back from the assignment"
+                     + (" (unanswered)." if what == "answer" else "."))
+
+    merged = copy.deepcopy(submission)
+    merged.cells = cells
+    merged.metadata = copy.deepcopy(solution.metadata)
+    return merged, notes

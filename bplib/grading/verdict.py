@@ -1,0 +1,94 @@
+"""Decide whether a test cell passed, in the grader's own process.
+
+The hidden part of a test cell ``report``s plain numbers computed by the
+student's code on inputs drawn at grading time. The same cell of the
+solution notebook, run on the same seed, reports the expected numbers. The
+comparison happens here, on floats parsed from JSON, so nothing the student
+does inside the kernel (patching ``np.allclose``, objects that override
+``__eq__``, printed look-alike output) can change it.
+"""
+import math
+
+import numpy as np
+
+from .protocol import MIME
+
+RTOL, ATOL = 1e-6, 1e-9  # |student - expected| <= ATOL + RTOL * |expected|, element-wise
+
+
+def reports(outputs):
+    """The reports among a cell's outputs, in order.
+
+    Returns
+    -------
+    list of (name, payload)
+        ``payload`` is the raw dict from the kernel; nothing is trusted yet.
+    """
+    found = []
+    for out in outputs:
+        if out.get("output_type") not in ("display_data", "execute_result"):
+            continue
+        payload = out.get("data", {}).get(MIME)
+        if isinstance(payload, dict):
+            found.append((str(payload.get("name", "")), payload))
+    return found
+
+
+def _as_array(payload):
+    """The payload's numbers as a float array, or a message why not."""
+    if "error" in payload:
+        return None, f"your result could not be read as numbers ({str(payload['error'])[:200]})"
+    shape, value = payload.get("shape"), payload.get("value")
+    if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
+        return None, "the report is damaged (no shape)"
+    if not isinstance(value, list) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return None, "the report is damaged (not a list of numbers)"
+    if math.prod(shape) != len(value):
+        return None, "the report is damaged (shape and values disagree)"
+    return np.array(value, dtype=np.float64).reshape(shape), None
+
+
+def compare(expected, got):
+    """Check a test cell's reports against the solution's.
+
+    Parameters
+    ----------
+    expected : list of (name, payload)
+        From the solution notebook (trusted).
+    got : list of (name, payload)
+        From the student's run of the same cell.
+
+    Returns
+    -------
+    passed : bool
+        True when every expected name was reported exactly once, nothing
+        else was, and every value has the expected shape and matches within
+        the tolerance.
+    messages : list of str
+        Why not, one line per report.
+    """
+    messages = []
+    names = [name for name, _ in got]
+    for name in sorted(set(names)):
+        if names.count(name) > 1:
+            messages.append(f"`{name}` was reported {names.count(name)} times.")
+    wanted = {name for name, _ in expected}
+    for name in sorted(set(names) - wanted):
+        messages.append(f"`{name}` is not one of this test's results.")
+    got_by_name = dict(got)
+    for name, payload in expected:
+        if name not in got_by_name:
+            messages.append(f"`{name}`: no result (the test stopped before it, or your code raised).")
+            continue
+        want, _ = _as_array(payload)
+        have, why = _as_array(got_by_name[name])
+        if have is None:
+            messages.append(f"`{name}`: {why}.")
+        elif have.shape != want.shape:
+            messages.append(f"`{name}`: shape {tuple(have.shape)}, expected {tuple(want.shape)}.")
+        elif not np.allclose(have, want, rtol=RTOL, atol=ATOL, equal_nan=True):
+            wrong = ~np.isclose(have, want, rtol=RTOL, atol=ATOL, equal_nan=True)
+            messages.append(f"`{name}`: {int(wrong.sum())} of {want.size} numbers differ "
+                            "from the expected values.")
+    return not messages, messages
