@@ -38,7 +38,9 @@ WIDGET_KINDS = ("bplib-answer", "bplib-chain-stepper", "bplib-network-explorer",
 FEEDBACK = ".bplib-feedback"
 
 CI = os.environ.get("CI", "").lower() == "true"
-NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+# The student notebooks; BPLIB_NOTEBOOKS points elsewhere, e.g. at solutions/.
+NOTEBOOK_DIR = Path(os.environ.get("BPLIB_NOTEBOOKS", REPO / "notebooks")).resolve()
+NOTEBOOKS = sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb"))
 DEMO = "demo/widgets.ipynb"   # served only while notebooks/ is empty
 
 # Without these Chromium keeps trying to reach Google's servers, which on a
@@ -112,13 +114,15 @@ class LabServer:
 
     Parameters
     ----------
-    folders : sequence of str
-        Folders of the repository copied into the served root, keeping their names.
+    folders : dict of str to Path
+        Folders copied into the served root, by the name they get there.
     extra : dict of str to dict, optional
         More notebooks to write into the served root: relative path -> notebook JSON.
     """
 
-    def __init__(self, folders=("notebooks", "solutions"), extra=None):
+    def __init__(self, folders=None, extra=None):
+        if folders is None:
+            folders = {"notebooks": NOTEBOOK_DIR, "solutions": REPO / "solutions"}
         self.folders = folders
         self.extra = extra or {}
         self.token = secrets.token_hex(24)
@@ -140,9 +144,9 @@ class LabServer:
         self.tmp = Path(tempfile.mkdtemp(prefix="bplib-lab-"))
         self.root = self.tmp / "work"
         self.root.mkdir()
-        for name in self.folders:
-            if (REPO / name).is_dir():
-                shutil.copytree(REPO / name, self.root / name,
+        for name, source in self.folders.items():
+            if Path(source).is_dir():
+                shutil.copytree(source, self.root / name,
                                 ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         for rel, nb in self.extra.items():
             path = self.root / rel
@@ -398,13 +402,21 @@ class NotebookPage:
         """A PNG of the whole notebook (the page grown to its height) under artifacts/browser/."""
         path = artifacts_dir() / (name or Path(self.path).stem + ".png")
         height = self.page.evaluate(_js(_JS_PANEL + """
-          const outer = nb().content.node.closest('.jp-WindowedPanel-outer') || nb().content.node;
-          return outer.scrollHeight;""", self.path))
+          const node = nb().content.node;
+          const outer = node.querySelector('.jp-WindowedPanel-outer') || node;
+          const inner = node.querySelector('.jp-WindowedPanel-inner') || outer;
+          return inner.scrollHeight + (window.innerHeight - outer.clientHeight) + 40;""",
+                                         self.path))
         size = self.page.viewport_size
         # Chromium cannot draw an image taller than 16384 px.
         self.page.set_viewport_size({"width": size["width"],
-                                     "height": max(size["height"], min(height + 200, 16000))})
+                                     "height": max(size["height"], min(height, 16000))})
         try:
+            self.page.evaluate(_js_async(_JS_PANEL + """
+              const outer = nb().content.node.querySelector('.jp-WindowedPanel-outer');
+              if (outer) outer.scrollTop = 0;
+              await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));""",
+                                         self.path))
             self.page.screenshot(path=str(path), full_page=True)
         finally:
             self.page.set_viewport_size(size)
