@@ -27,3 +27,7 @@ from .stepper import ChainStepper, chain_rule_table
 __all__ = ["AnswerBox", "Verdict", "chain_rule_answer", "check_answer", "check_expression",
            "check_number", "check_vector", "ChainStepper", "chain_rule_table",
            "JacobianCosts", "JacobianExplorer", "jacobian_chain_costs"]
+from .network import NetworkExplorer, neuron_report
+from .playground import Playground, Progress, playground_step
+
+__all__ += ["NetworkExplorer", "neuron_report", "Playground", "Progress", "playground_step"]

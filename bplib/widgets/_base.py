@@ -105,10 +105,31 @@ def png(fig):
 
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    canvas.print_png(buf)
+    # Fast zlib level: the PNG only travels to the browser once.
+    canvas.print_png(buf, pil_kwargs={"compress_level": 1})
+    if fig.get_layout_engine() is not None:
+        # Constrained layout costs about as much as the drawing itself; the
+        # first drawing fixed the axes' places, so later ones keep them.
+        fig.set_layout_engine("none")
     return buf.getvalue()
 
 
-def image(fig):
-    """An Image widget that shows the figure; update with ``img.value = png(fig)``."""
-    return w.Image(value=png(fig), format="png")
+def image(fig=None):
+    """An Image widget that shows the figure; update with ``img.value = png(fig)``.
+
+    Without a figure the Image starts empty: draw first, then set its value,
+    since the first drawing fixes the layout.
+    """
+    return w.Image(value=png(fig) if fig is not None else b"", format="png")
+
+
+def wipe(ax):
+    """Remove what was drawn on the axes but keep the axes and their ticks.
+
+    ``ax.clear()`` rebuilds every tick, which costs more than the drawing.
+    """
+    for group in (ax.lines, ax.collections, ax.patches, ax.texts, ax.images):
+        for artist in list(group):
+            artist.remove()
+    ax.relim()
+    ax.set_prop_cycle(None)   # the next line gets the first colour again
