@@ -18,6 +18,8 @@ def as_real_array(value, name):
     Integer and boolean arrays are converted (a float copy, so later in-place
     updates are never truncated); strings, objects and complex numbers are not.
     """
+    if type(value) is np.ndarray and value.dtype == np.float64:
+        return value.copy()  # the common case, kept fast
     try:
         a = np.asarray(value)
     except Exception as e:  # ragged lists and the like
@@ -37,7 +39,7 @@ def as_real_array(value, name):
 
 def require_finite(a, name):
     """Raise if `a` holds NaN or an infinity, saying where the first one is."""
-    if not np.all(np.isfinite(a)):
+    if not np.isfinite(a).all():
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         raise NotationError(
             f"{name} holds NaN or infinite values (the first at index {where}); "

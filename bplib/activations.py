@@ -43,13 +43,13 @@ class Activation(Function):
 
 
 def _sigmoid(s):
-    # Written in place to avoid temporaries; exp(-s) may overflow to inf for
-    # very negative s, which gives the right limit 1 / inf = 0.
-    x = np.negative(s)
-    with np.errstate(over="ignore"):
-        np.exp(x, out=x)
-    x += 1
-    return np.reciprocal(x, out=x)
+    # 1 / (1 + e^-s) = (1 + tanh(s/2)) / 2, which cannot overflow; in place to
+    # avoid temporaries.
+    x = np.multiply(s, 0.5)
+    np.tanh(x, out=x)
+    x *= 0.5
+    x += 0.5
+    return x
 
 
 sigmoid = Activation("sigmoid", _sigmoid, lambda s: _sigmoid(s) * (1 - _sigmoid(s)),

@@ -28,29 +28,22 @@ class Layers:
         {l: (shape, symbols)} for each layer l the quantity exists on.
     """
 
-    def __init__(self, symbol, shapes, values=None):
+    def __init__(self, symbol, shapes):
         self.symbol, self._shapes, self._values = symbol, shapes, {}
         self._L = max(shapes)
-        for l, v in (values or {}).items():
-            self._values[l] = v
 
     def _layer(self, l):
         return require_layer(l, self._L, self.symbol)
 
     def __getitem__(self, l):
-        l = self._layer(l)
-        v = self._values[l]
-        if callable(v):  # computed on first use (dl/dx^(0) costs a full matrix product)
-            v = self._values[l] = v()
-        return v
+        if type(l) is not int or l not in self._values:  # the fast path skips the checks
+            l = self._layer(l)
+        return self._values[l]
 
     def __setitem__(self, l, value):
         l = self._layer(l)
         name = f"{self.symbol}^({l})"
         shape, symbols = self._shapes[l]
-        if shape is None:  # a result the library computed: the caller may replace it
-            self._values[l] = value
-            return
         a = as_real_array(value, name)
         if a.shape != shape:
             raise NotationError(shape_message(name, shape, symbols, a.shape))
@@ -76,6 +69,35 @@ class Layers:
         return "{" + ", ".join(f"{l}: array{self[l].shape}" for l in self) + "}"
 
 
+class Computed(dict):
+    """Per-layer results of a pass, ``A[l]``; asking for a missing layer explains the numbering.
+
+    A plain dict otherwise: results are the caller's to read or replace.
+
+    Parameters
+    ----------
+    symbol : str, e.g. ``"s"`` or ``"dl/dW"``
+    values : dict {l: array}
+    L : int, the number of layers
+    lazy : dict {l: callable}, optional
+        Entries computed on first use (dl/dx^(0) costs a full matrix product
+        that no parameter gradient needs).
+    """
+
+    def __init__(self, symbol, values, L, lazy=None):
+        super().__init__(values)
+        self.symbol, self.L, self.lazy = symbol, L, lazy or {}
+
+    def __missing__(self, l):
+        if l in self.lazy:
+            value = self[l] = self.lazy.pop(l)()
+            return value
+        l = require_layer(l, self.L, self.symbol)
+        raise NotationError(f"{self.symbol}^(0) does not exist: layer 0 is the input, "
+                            "it has no weighted input s^(0)" if l == 0 else
+                            f"{self.symbol}^({l}) was not computed")
+
+
 class Trace:
     """What the forward pass kept: ``x[l]`` for l = 0..L and ``s[l]`` for l = 1..L.
 
@@ -88,7 +110,7 @@ class Trace:
     @property
     def output(self):
         """x^(L) = f(x; W, b)."""
-        return self.x[self.x._L]
+        return self.x[self.x.L]
 
     def __repr__(self):
         return f"Trace(x={self.x!r}, s={self.s!r})"
@@ -105,11 +127,6 @@ class Grads:
 
     def __repr__(self):
         return f"Grads(W={self.W!r}, b={self.b!r})"
-
-
-def _plain(symbol, values):
-    """Layers for results the library computed itself: no checks needed."""
-    return Layers(symbol, {l: (None, None) for l in values}, values)
 
 
 class MLP:
@@ -184,13 +201,14 @@ class MLP:
         x_l = self._input(x)
         xs, ss = {0: x_l}, {}
         for l in range(1, self.L + 1):
-            ss[l] = x_l @ self.W[l].T + self.b[l]   # s = W x + b, for rows of a batch too
-            x_l = xs[l] = self.activation(l)(ss[l])
-        if not np.all(np.isfinite(x_l)):
+            s_l = ss[l] = x_l @ self.W[l].T   # s = W x + b, for rows of a batch too
+            s_l += self.b[l]
+            x_l = xs[l] = self.activation(l)(s_l)
+        if not np.isfinite(x_l).all():
             raise NotationError(
                 f"x^(L) holds NaN or infinite values: the weights have grown too large "
                 "(lower the learning rate) or were set to such values")
-        return Trace(_plain("x", xs), _plain("s", ss))
+        return Trace(Computed("x", xs, self.L), Computed("s", ss, self.L))
 
     def __call__(self, x):
         """f(x; W, b) = x^(L), shape (d_L,) or (N, d_L)."""
@@ -216,16 +234,19 @@ class MLP:
         """
         if not isinstance(trace, Trace):
             raise NotationError("backward takes the trace that net.forward(x) returned")
-        xs, ss = trace.x, trace.s
-        if xs._L != self.L or any(xs[l].shape[-1] != d for l, d in enumerate(self.sizes)):
+        if trace.x.L != self.L or any(trace.x[l].shape[-1] != d for l, d in enumerate(self.sizes)):
             raise NotationError("this trace comes from a network of other sizes")
         dl_dx = as_real_array(dl_dxL, "dl/dx^(L)")
         if dl_dx.shape != trace.output.shape:
-            batch = trace.output.ndim == 2
-            want = "(N, d_L)" if batch else "(d_L,)"
-            raise NotationError(shape_message("dl/dx^(L)", trace.output.shape, want[1:-1].split(", "),
+            symbols = ("N", "d_L") if trace.output.ndim == 2 else ("d_L",)
+            raise NotationError(shape_message("dl/dx^(L)", trace.output.shape, symbols,
                                               dl_dx.shape) + ", the shape of x^(L)")
         require_finite(dl_dx, "dl/dx^(L)")
+        return self._backward(trace, dl_dx)
+
+    def _backward(self, trace, dl_dx):
+        """``backward`` without checking its arguments."""
+        xs, ss = trace.x, trace.s
         batched = dl_dx.ndim == 2
         gW, gb, gs, gx = {}, {}, {}, {self.L: dl_dx}
         for l in range(self.L, 0, -1):
@@ -239,10 +260,10 @@ class MLP:
                 gb[l] = dl_ds
             if l > 1:
                 dl_dx = gx[l - 1] = dl_ds @ self.W[l]
-        W1, dl_ds1 = self.W[1], gs[1]
-        gx[0] = lambda: dl_ds1 @ W1   # only when asked for: no parameter needs it
-        return Grads(_plain("dl/dW", gW), _plain("dl/db", gb), _plain("dl/ds", gs),
-                     _plain("dl/dx", gx))
+        W1, dl_ds1, L = self.W[1], gs[1], self.L
+        gW, gb, gs, gx = ({l: g[l] for l in sorted(g)} for g in (gW, gb, gs, gx))  # l = 1..L
+        return Grads(Computed("dl/dW", gW, L), Computed("dl/db", gb, L), Computed("dl/ds", gs, L),
+                     Computed("dl/dx", gx, L, lazy={0: lambda: dl_ds1 @ W1}))
 
     def gradients(self, x, y, loss=losses.quadratic):
         """Forward pass, loss gradient and backward pass in one call.
@@ -260,7 +281,7 @@ class MLP:
         loss = losses.get(loss)
         trace = self.forward(x)
         y = loss.targets(trace.output, y)
-        grads = self.backward(trace, loss.grad(trace.output, y))
+        grads = self._backward(trace, loss.grad(trace.output, y))
         grads.loss = float(loss.value(trace.output, y))
         return grads
 
