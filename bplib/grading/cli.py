@@ -37,6 +37,9 @@ def add_arguments(parser):
                              "(may be given more than once)")
     parser.add_argument("--force", action="store_true",
                         help="grade everything again, replacing earlier results")
+    parser.add_argument("--run-as", metavar="USER", default=None,
+                        help="user the kernels run as (default when grading as root: nobody; "
+                             "'-': the grader's own user)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the hidden tests' inputs (default: a fresh one)")
 
@@ -44,6 +47,20 @@ def add_arguments(parser):
 def _fail(message):
     print(f"bplib grade: {message}", file=sys.stderr)
     return 2
+
+
+def _user(name):
+    """(uid, gid) for --run-as."""
+    from .kernel import default_user
+
+    if name is None:
+        return default_user()
+    if name == "-":
+        return None
+    import pwd
+
+    entry = pwd.getpwnam(name)
+    return entry.pw_uid, entry.pw_gid
 
 
 def _warn_if_reachable(solutions):
@@ -65,7 +82,7 @@ def run(args):
     from .feedback import write_csv, write_feedback
     from .grade import Options, SolutionError, grade, make_root, remove_root, run_solution
     from .gradebook import Gradebook
-    from .kernel import stop_all
+    from .kernel import can_run_as, stop_all
 
     if not args.solutions.is_dir():
         return _fail(f"no solutions folder at {args.solutions}")
@@ -102,6 +119,12 @@ def run(args):
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     options = Options(timeout=args.timeout, memory_mb=args.memory,
                       notebook_timeout=args.notebook_timeout or 20 * args.timeout)
+    try:
+        options.user = _user(args.run_as)
+    except KeyError:
+        return _fail(f"no user {args.run_as!r} on this machine")
+    if args.run_as not in (None, "-") and not can_run_as(options.user):
+        return _fail(f"user {args.run_as!r} cannot start {sys.executable}")
     options.root = make_root()
     counts = {"graded": 0, "failed": 0, "flagged": 0}
     errors = []

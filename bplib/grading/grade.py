@@ -25,6 +25,7 @@ class Options:
     memory_mb: int = 4096            # address space of a kernel (0: unlimited)
     file_mb: int = 200               # largest file a kernel may write
     root: Path = None                # where the per-run work folders go
+    user: tuple = None               # (uid, gid) kernels run as, None: the grader's
 
 
 @dataclass
@@ -58,12 +59,13 @@ class SolutionError(RuntimeError):
 def make_root():
     """A private folder for one grading run's work folders.
 
-    Its permission bits let the grader create folders in it but nobody list
-    it, so a kernel cannot find the folders of kernels running beside it
-    (this does not hold for root, who ignores permission bits).
+    Its permission bits let the grader create folders in it and a kernel
+    enter its own, but nobody list it, so a kernel cannot find the folders of
+    the kernels running beside it (root ignores permission bits: see
+    ``Options.user``).
     """
     root = Path(tempfile.mkdtemp(prefix="bplib-grade-"))
-    root.chmod(0o300)
+    root.chmod(0o311)
     return root
 
 
@@ -80,11 +82,13 @@ def _run(nb, seed, options):
     """
     root = options.root or Path(tempfile.gettempdir())
     workdir = Path(tempfile.mkdtemp(dir=root))
+    if options.user:
+        os.chown(workdir, *options.user)
     try:
         deadline = time.monotonic() + options.notebook_timeout
         return asyncio.run(run_notebook(
             nb, workdir, scrubbed_env(workdir, seed), options.timeout, deadline,
-            limits=(options.memory_mb, options.file_mb),
+            limits=(options.memory_mb, options.file_mb), user=options.user,
             replayable=lambda cell: markers.kind(cell) != "test"))
     finally:
         _rmtree(workdir)
@@ -226,7 +230,10 @@ def _judge(gid, worth, run, expected, options, hidden):
     if run.status == "not run":
         return CellResult(gid, "not run", 0.0, worth, scrub(run.evalue, hidden))
     if run.status == "error":
-        message = scrub(f"{run.ename}: {run.evalue}"[:500], hidden)
+        message = f"{run.ename}: {run.evalue}" if run.evalue else run.ename
+        if run.ename == "NotImplementedError":
+            message += " (not done yet)"
+        message = scrub(message[:500], hidden)
         return CellResult(gid, "failed", 0.0, worth, message)
     passed, messages = verdict.compare(expected, verdict.reports(run.outputs))
     if passed:

@@ -47,14 +47,47 @@ def stop_all():
 
 # Limits applied in the kernel process before it becomes the kernel (exec),
 # so they hold for everything the student's code starts.
+# When a user is given (uid >= 0), the kernel also gives up the grader's
+# identity, so files only the grader may read stay out of its reach.
 _LIMITS = (
     "import os, resource, sys\n"
     "mem, fsize = (int(v) * 2**20 for v in sys.argv[1:3])\n"
+    "uid, gid = (int(v) for v in sys.argv[3:5])\n"
     "if mem: resource.setrlimit(resource.RLIMIT_AS, (mem, mem))\n"
     "resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))\n"
     "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"
-    "os.execv(sys.argv[3], sys.argv[3:])\n"
+    "if uid >= 0: os.setgroups([]); os.setgid(gid); os.setuid(uid)\n"
+    "os.execv(sys.argv[5], sys.argv[5:])\n"
 )
+
+
+def default_user():
+    """(uid, gid) kernels run as: ``nobody`` when grading as root, else None (the grader's).
+
+    Also None when ``nobody`` cannot start this interpreter's kernel (e.g.
+    Python installed in a folder only root may enter).
+    """
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    import pwd
+
+    try:
+        entry = pwd.getpwnam("nobody")
+    except KeyError:
+        return None
+    user = entry.pw_uid, entry.pw_gid
+    return user if can_run_as(user) else None
+
+
+def can_run_as(user):
+    """Whether a kernel of this interpreter starts as ``user`` = (uid, gid)."""
+    try:
+        probe = subprocess.run([sys.executable, "-c", "import ipykernel"], cwd="/",
+                               user=user[0], group=user[1], extra_groups=[],
+                               env={"PATH": os.defpath}, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return probe.returncode == 0
 
 
 def scrubbed_env(workdir, seed):
@@ -82,10 +115,18 @@ class _LimitedKernelManager(AsyncKernelManager):
 
     memory_mb = 4096
     file_mb = 200
+    user = None  # (uid, gid) or None
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
-        return [sys.executable, "-c", _LIMITS, str(self.memory_mb), str(self.file_mb)] + cmd
+        uid, gid = self.user or (-1, -1)
+        return [sys.executable, "-c", _LIMITS, str(self.memory_mb), str(self.file_mb),
+                str(uid), str(gid)] + cmd
+
+    def write_connection_file(self, **kwargs):
+        super().write_connection_file(**kwargs)
+        if self.user:  # the kernel reads it after giving up the grader's identity
+            os.chown(self.connection_file, *self.user)
 
 
 class _CappedClient(NotebookClient):
@@ -125,9 +166,12 @@ class CellRun:
 class _Kernel:
     """One kernel process and the client that drives it."""
 
-    def __init__(self, nb, workdir, env, limits):
-        self.km = _LimitedKernelManager(kernel_name="python3")
+    def __init__(self, nb, workdir, env, limits, user):
+        # The connection file (the kernel's key) lives in the kernel's own folder.
+        self.km = _LimitedKernelManager(kernel_name="python3",
+                                        connection_file=str(workdir / ".kernel.json"))
         self.km.memory_mb, self.km.file_mb = limits
+        self.km.user = user
         self.client = _CappedClient(nb, km=self.km, allow_errors=True,
                                     interrupt_on_timeout=False, iopub_timeout=2,
                                     record_timing=False)
@@ -140,7 +184,9 @@ class _Kernel:
     async def start(self):
         if STOPPING.is_set():
             raise Stopped()
+        # No history file: it would keep the hidden tests' source on disk.
         await self.km.start_kernel(env=self.env, cwd=str(self.workdir),
+                                   extra_arguments=["--HistoryManager.enabled=False"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.pgid = self.km.provisioner.pgid or self.km.provisioner.pid
         LIVE.add(self)
@@ -203,7 +249,7 @@ class _Kernel:
         return "ok", "", ""
 
 
-async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200),
+async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200), user=None,
                        replayable=lambda cell: True):
     """Run every code cell of ``nb`` in ``workdir``; never raises for the cells.
 
@@ -222,6 +268,8 @@ async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200),
     limits : (int, int)
         Address space and largest file the kernel may write, in MiB
         (0 memory = no limit).
+    user : (int, int) or None
+        uid and gid the kernel runs as (None: the grader's own).
     replayable : callable
         ``replayable(cell)``: whether a cell is run again after a restart.
 
@@ -247,7 +295,7 @@ async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200),
                 if restarts > MAX_RESTARTS:
                     run.ename, run.evalue = "KernelDied", "the kernel died too often"
                     continue
-                kernel = _Kernel(nb, workdir, env, limits)
+                kernel = _Kernel(nb, workdir, env, limits, user)
                 await kernel.start()
                 if restarts:  # a new kernel: define again what the earlier cells defined
                     for before in runs[:k]:
@@ -260,7 +308,7 @@ async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200),
                         if status in ("timeout", "crashed"):
                             fatal.add(before.index)
                             await kernel.kill()
-                            kernel = _Kernel(nb, workdir, env, limits)
+                            kernel = _Kernel(nb, workdir, env, limits, user)
                             await kernel.start()
                 restarts += 1
             run.status, run.ename, run.evalue = await kernel.run(
