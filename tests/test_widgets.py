@@ -451,6 +451,8 @@ def test_playground_is_deterministic_and_driven_by_its_buttons():
     b.play.value = 2
     assert b.history == a.history and b.feedback == a.feedback
     assert b.image.value != picture
+    b.play.value = 0                           # the stop button rewinds: no step
+    assert b.history == a.history
     first = a.history[0]
     a.reset_button.click()
     assert a.history == [first]

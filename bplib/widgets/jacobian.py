@@ -169,6 +169,7 @@ class JacobianExplorer(Widget):
         super().__init__([w.HBox([self.text, self.examples])])
         self.update()
 
+    @safe
     def _example(self, change):
         if change["new"]:
             self.text.value = change["new"]

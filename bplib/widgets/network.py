@@ -121,6 +121,7 @@ class NetworkExplorer(Widget):
         super().__init__(children)
         self.update(redraw=True)
 
+    @safe
     def _layer_changed(self, change):
         # j and k must stay inside the new layer; hold the redraw until both fit
         self._adjusting = True

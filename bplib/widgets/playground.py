@@ -133,7 +133,7 @@ class Playground(Widget):
         self.play = w.Play(value=0, min=0, max=100_000, interval=200, description="Play")
         self.step_button.on_click(lambda _: self.step())
         self.reset_button.on_click(lambda _: self.reset())
-        self.play.observe(lambda _: self.step(), names="value")
+        self.play.observe(self._tick, names="value")
         for c in (self.dataset, self.hidden, self.output):
             c.observe(lambda _: self.reset(), names="value")
         self.image = None
@@ -146,6 +146,11 @@ class Playground(Widget):
             children.append(self.image)
         super().__init__(children)
         self.reset()
+
+    def _tick(self, change):
+        # Play's stop button sets the value back to 0: that is not a step
+        if change["new"] > change["old"]:
+            self.step()
 
     @property
     def loss(self):
