@@ -24,7 +24,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from .protocol import SEED_VARIABLE
+from .protocol import MIME, SEED_VARIABLE
 
 GRACE = 5.0             # seconds the watchdog waits beyond a cell's timeout
 MAX_RESTARTS = 3        # kernels started again per notebook before giving up
@@ -103,6 +103,8 @@ def scrubbed_env(workdir, seed):
         "HOME": str(workdir), "TMPDIR": str(workdir),
         "IPYTHONDIR": str(workdir / ".ipython"), "MPLCONFIGDIR": str(workdir / ".matplotlib"),
         "MPLBACKEND": "agg", "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
+        # the working folder is not on sys.path: nothing dropped there is imported
+        "PYTHONSAFEPATH": "1",
         # one thread per kernel: grading runs several kernels side by side
         "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         SEED_VARIABLE: str(seed),
@@ -130,7 +132,11 @@ class _LimitedKernelManager(AsyncKernelManager):
 
 
 class _CappedClient(NotebookClient):
-    """nbclient's executor, keeping at most MAX_OUTPUT bytes per cell."""
+    """nbclient's executor, keeping at most MAX_OUTPUT bytes of output per cell.
+
+    Reports have their own allowance, so a flood of printing cannot push
+    them out.
+    """
 
     def reset_execution_trackers(self):
         super().reset_execution_trackers()
@@ -140,9 +146,10 @@ class _CappedClient(NotebookClient):
         content = msg.get("content", {})
         size = sum(len(v) if isinstance(v, str) else len(json.dumps(v, default=str))
                    for v in content.values())
-        used = self.output_bytes.get(cell_index, 0) + size
-        self.output_bytes[cell_index] = used
-        if used > MAX_OUTPUT:
+        key = (cell_index, MIME in content.get("data", {}))
+        used = self.output_bytes.get(key, 0) + size
+        self.output_bytes[key] = used
+        if used > MAX_OUTPUT * (5 if key[1] else 1):
             self.truncated.add(cell_index)
             return None
         return super().output(outs, msg, display_id, cell_index)

@@ -69,3 +69,33 @@ def solution():
 if __name__ == "__main__":
     SOLUTIONS.mkdir(exist_ok=True)
     nbformat.write(solution(), SOLUTIONS / "layer.ipynb")
+
+
+def student(nb=None):
+    """The notebook as the students receive it (what nbgrader would release)."""
+    import copy
+
+    from bplib.grading import markers
+
+    nb = copy.deepcopy(nb or solution())
+    for cell in nb.cells:
+        cell.source = markers.student_version(cell.source, cell.cell_type)
+    return nb
+
+
+def answered(answers, nb=None):
+    """A student notebook whose answer cells hold ``answers`` (grade_id -> source)."""
+    from bplib.grading import markers
+
+    nb = student(nb)
+    for cell in nb.cells:
+        if markers.grade_id(cell) in answers:
+            cell.source = answers[markers.grade_id(cell)]
+    return nb
+
+
+def cell(nb, grade_id):
+    """The index of the cell with ``grade_id``."""
+    from bplib.grading import markers
+
+    return next(i for i, c in enumerate(nb.cells) if markers.grade_id(c) == grade_id)

@@ -1,0 +1,173 @@
+"""Unit tests of the grader's parts that need no kernel: nbgrader markers,
+restoring cells, reading malformed files, comparing reports, the gradebook
+and the feedback."""
+import copy
+import json
+
+import nbformat
+import pytest
+from grading_fixtures import make
+
+from bplib.grading import markers, merge, verdict
+from bplib.grading.feedback import feedback, write_csv
+from bplib.grading.grade import CellResult, NotebookResult, scrub
+from bplib.grading.gradebook import Gradebook
+from bplib.grading.protocol import MIME
+
+
+def test_student_version_stubs_solutions_and_drops_hidden_tests():
+    sol = make.solution()
+    stub = markers.student_version(make.SIGMOID)
+    assert "    raise NotImplementedError()" in stub
+    assert "np.exp" not in stub and "BEGIN" not in stub
+    test = markers.student_version(make.TEST_LAYER)
+    assert test.strip() == make.TEST_LAYER.splitlines()[0]
+    assert markers.hidden_part(make.TEST_LAYER) == make.TEST_LAYER.splitlines()[2:-1]
+    kinds = [markers.kind(c) for c in sol.cells]
+    assert kinds == ["plain", "locked", "plain", "answer", "test", "plain", "answer", "test"]
+    assert sum(markers.points(c) for c in sol.cells) == 5
+
+
+def test_restore_takes_tests_from_the_solution_not_the_submission():
+    sol, sub = make.solution(), make.student()
+    i = make.cell(sub, "test_sigmoid")
+    sub.cells[i].source = "report('sigmoid', [0.5])  # a test the student wrote"
+    merged, notes = merge.restore(sol, sub)
+    j = make.cell(merged, "test_sigmoid")
+    assert merged.cells[j].source == make.TEST_SIGMOID
+    assert any("test_sigmoid" in n and "edited" in n for n in notes)
+
+
+def test_restore_leaves_the_answers_and_unmarked_cells_of_the_student():
+    sol = make.solution()
+    sub = make.answered({"sigmoid": "def sigmoid(s):\n    return s"})
+    sub.cells.insert(3, nbformat.v4.new_code_cell("helper = 1"))
+    merged, notes = merge.restore(sol, sub)
+    assert notes == []
+    assert merged.cells[make.cell(merged, "sigmoid")].source.endswith("return s")
+    assert any(c.source == "helper = 1" for c in merged.cells)
+
+
+def test_restore_puts_deleted_cells_back_in_place():
+    sol, sub = make.solution(), make.student()
+    del sub.cells[make.cell(sub, "test_layer")]
+    del sub.cells[make.cell(sub, "sigmoid")]
+    merged, notes = merge.restore(sol, sub)
+    ids = [markers.grade_id(c) for c in merged.cells if markers.grade_id(c)]
+    assert ids == ["setup", "sigmoid", "test_sigmoid", "layer", "test_layer"]
+    assert "NotImplementedError" in merged.cells[make.cell(merged, "sigmoid")].source
+    assert merged.cells[make.cell(merged, "test_layer")].source == make.TEST_LAYER
+    assert len(notes) == 2 and all("missing" in n for n in notes)
+
+
+def test_restore_ignores_duplicated_ids_and_copes_with_changed_types():
+    sol = make.solution()
+    sub = make.answered({"layer": "def layer(W, b, X):\n    return X"})
+    dup = copy.deepcopy(sub.cells[make.cell(sub, "layer")])
+    dup.source = "def layer(W, b, X):\n    return 'second copy'"
+    sub.cells.append(dup)
+    t = make.cell(sub, "test_sigmoid")
+    sub.cells[t] = nbformat.v4.new_markdown_cell(sub.cells[t].source, metadata=sub.cells[t].metadata)
+    a = make.cell(sub, "sigmoid")
+    sub.cells[a] = nbformat.v4.new_raw_cell(sub.cells[a].source, metadata=sub.cells[a].metadata)
+    merged, notes = merge.restore(sol, sub)
+    assert [markers.grade_id(c) for c in merged.cells].count("layer") == 1
+    assert "second copy" not in json.dumps(merged)
+    assert merged.cells[make.cell(merged, "test_sigmoid")].cell_type == "code"
+    assert merged.cells[make.cell(merged, "sigmoid")].cell_type == "code"
+    text = " ".join(notes)
+    assert "more than once" in text and "markdown" in text and "raw" in text
+
+
+@pytest.mark.parametrize("content, why", [
+    (b"{not json", "not valid JSON"),
+    (b'{"hello": 1}', "not a Jupyter notebook"),
+    (b'{"nbformat": 5, "nbformat_minor": 0, "cells": []}', "nbformat=5"),
+    (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}',
+     "structure is invalid"),
+    (b"\xff\xfe\x00", "not valid JSON"),
+])
+def test_malformed_files_get_a_clear_message(tmp_path, content, why):
+    path = tmp_path / "layer.ipynb"
+    path.write_bytes(content)
+    with pytest.raises(merge.Malformed, match=why):
+        merge.load(path)
+
+
+def _report(name, value):
+    import numpy as np
+
+    a = np.asarray(value, dtype=float)
+    return name, {"name": name, "shape": list(a.shape), "value": a.ravel().tolist()}
+
+
+def test_compare_needs_every_report_once_and_close():
+    want = [_report("a", [[1.0, 2.0]]), _report("b", 3.0)]
+    assert verdict.compare(want, [_report("b", 3.0 + 1e-12), _report("a", [[1.0, 2.0]])]) == (True, [])
+    cases = {
+        "differ": [_report("a", [[1.0, 2.1]]), _report("b", 3.0)],
+        "shape": [_report("a", [1.0, 2.0]), _report("b", 3.0)],
+        "no result": [_report("a", [[1.0, 2.0]])],
+        "2 times": want + [_report("a", [[1.0, 2.0]])],
+        "not one of": want + [_report("c", 1.0)],
+    }
+    for expected_words, got in cases.items():
+        passed, messages = verdict.compare(want, got)
+        assert not passed and expected_words in " ".join(messages), expected_words
+
+
+def test_compare_does_not_trust_the_payload():
+    want = [_report("a", [1.0, 2.0])]
+    for payload in [{"name": "a", "shape": [2], "value": [True, 2.0]},
+                    {"name": "a", "shape": [2], "value": ["1", "2"]},
+                    {"name": "a", "shape": [3], "value": [1.0, 2.0]},
+                    {"name": "a", "shape": "2", "value": [1.0, 2.0]},
+                    {"name": "a", "error": "TypeError: not numbers"}]:
+        assert not verdict.compare(want, [("a", payload)])[0], payload
+
+
+def test_only_report_outputs_are_read():
+    good = {"output_type": "display_data", "data": {MIME: {"name": "a"}}, "metadata": {}}
+    printed = {"output_type": "stream", "name": "stdout", "text": json.dumps({MIME: {"name": "b"}})}
+    assert [n for n, _ in verdict.reports([good, printed])] == ["a"]
+
+
+def test_scrub_removes_hidden_lines():
+    hidden = markers.hidden_part(make.TEST_LAYER)
+    text = "NameError: " + hidden[1] + " failed"
+    assert hidden[1] not in scrub(text, hidden)
+
+
+def _result(student, score, status="graded"):
+    r = NotebookResult(student, "layer.ipynb", status, score=score, max_score=5,
+                       notes=["a note"], flags=["cells repaired"] if score else [])
+    r.cells = [CellResult("test_sigmoid", "passed" if score else "failed", min(score, 2), 2,
+                          "" if score else "NotImplementedError"),
+               CellResult("test_layer", "passed" if score > 2 else "failed", max(score - 2, 0), 3)]
+    return r
+
+
+def test_gradebook_keeps_and_replaces_rows(tmp_path):
+    book = Gradebook(tmp_path / "g.sqlite")
+    book.record(_result("ann", 5), seed=1)
+    book.record(_result("bo", 0), seed=1)
+    book.record(_result("bo", 2), seed=2)
+    again = Gradebook(tmp_path / "g.sqlite")  # a second connection sees committed rows
+    assert again.done() == {("ann", "layer.ipynb"), ("bo", "layer.ipynb")}
+    assert [r["score"] for r in again.notebooks()] == [5, 2]
+    assert [c["status"] for c in again.cells("bo", "layer.ipynb")] == ["passed", "failed"]
+    again.forget("bo")
+    assert book.done() == {("ann", "layer.ipynb")}
+    assert book.cells("bo", "layer.ipynb") == []
+
+
+def test_feedback_and_csv(tmp_path):
+    book = Gradebook(tmp_path / "g.sqlite")
+    book.record(_result("ann", 5), seed=1)
+    book.record(_result("bo", 0), seed=1)
+    text = feedback(book, "bo")
+    assert "0 / 5" in text and "NotImplementedError" in text and "a note" in text
+    write_csv(book, tmp_path / "s.csv", ["layer.ipynb"])
+    rows = (tmp_path / "s.csv").read_text().splitlines()
+    assert rows[0] == "student,layer.ipynb,total,max_total,flags"
+    assert rows[1].startswith("ann,5,5,5,") and rows[2].startswith("bo,0,0,5")
