@@ -118,11 +118,14 @@ class Function:
         if not self.elementwise:
             raise NotationError(
                 f"{self.name} is not element-wise: use {self.name}.jacobian(x)")
-        return self.df(np.asarray(x, dtype=float))
+        return self.df(as_real_array(x, "x"))
 
     def jacobian(self, x):
         """J_f(x), shape (m, n) for x of shape (n,)."""
-        x = np.atleast_1d(np.asarray(x, dtype=float))
+        x = np.atleast_1d(as_real_array(x, "x"))
+        if x.ndim != 1:
+            raise NotationError(f"J_{self.name}(x) is taken at one point x of shape (n,), "
+                                f"got shape {x.shape}")
         if self.elementwise:
             return np.diag(self.df(x))
         return self.jac(x)
@@ -144,9 +147,10 @@ class Composition(Function):
     def __init__(self, stages):
         self.stages = list(stages)
         name = " o ".join(s.name for s in reversed(self.stages))
-        latex = "{}"
+        latex = "\0"  # a placeholder for the argument, so the result stays a template
         for s in self.stages:
             latex = s.latex.format(latex)
+        latex = latex.replace("{", "{{").replace("}", "}}").replace("\0", "{}")
         super().__init__(name, self._apply, latex=latex)
         if all(s.elementwise for s in self.stages):
             self.df = lambda x: chain_rule(self, x).derivative
@@ -196,13 +200,28 @@ class ChainTrace:
         return self.stages[-1].running
 
     def __str__(self):
+        def cell(v):  # a number, or the entries of an array traced element-wise
+            v = np.asarray(v)
+            return f"{float(v):12.6f}" if v.size == 1 else np.array2string(v, precision=4)
+
         rows = [f"{'stage':>10} {'at':>12} {'value':>12} {'local':>12} {'running':>12}"]
         for s in self.stages:
-            rows.append(f"{s.name:>10} {float(s.input):12.6f} {float(s.value):12.6f} "
-                        f"{float(s.local):12.6f} {float(s.running):12.6f}")
+            rows.append(f"{s.name:>10} {cell(s.input)} {cell(s.value)} "
+                        f"{cell(s.local)} {cell(s.running)}")
         return "\n".join(rows)
 
     _repr_pretty_ = lambda self, p, cycle: p.text(str(self))  # noqa: E731
+
+
+def _stages(composition):
+    """f_1, ..., f_N of a composition, or [f] for a single Function."""
+    if isinstance(composition, Composition):
+        return composition.stages
+    if not isinstance(composition, Function):
+        raise NotationError(
+            f"the chain rule needs a bplib Function that knows its derivative, such as "
+            f"exp @ sin @ square, got {composition!r}")
+    return [composition]
 
 
 def chain_rule(composition, x):
@@ -220,8 +239,8 @@ def chain_rule(composition, x):
         Each stage's input, value, local derivative f_i'(a) and running product
         f_i'(a) ... f_1'(x); ``.derivative`` is the last running product.
     """
-    fs = composition.stages if isinstance(composition, Composition) else [composition]
-    a = np.asarray(x, dtype=float)
+    fs = _stages(composition)
+    a = as_real_array(x, "x")
     running = np.ones_like(a)
     stages = []
     for f in fs:
@@ -273,7 +292,7 @@ def jacobian_chain(composition, x):
     JacobianChain
         ``.jacobians`` the factors, ``.product`` the (m, n) Jacobian of the whole.
     """
-    fs = composition.stages if isinstance(composition, Composition) else [composition]
+    fs = _stages(composition)
     a = np.atleast_1d(as_real_array(x, "x"))
     running = np.eye(a.size)
     stages = []
@@ -306,5 +325,18 @@ def linear(A, b=None, name="linear"):
     b : array, shape (m,), optional
     """
     A = as_real_array(A, "A")
-    b = np.zeros(A.shape[0]) if b is None else as_real_array(b, "b")
-    return Function(name, lambda x: A @ x + b, jac=lambda x: A, latex=name + "({})")
+    if A.ndim != 2:
+        raise NotationError(f"A must be a matrix of shape (m, n), got shape {A.shape}")
+    m, n = A.shape
+    b = np.zeros(m) if b is None else as_real_array(b, "b")
+    if b.shape != (m,):
+        raise NotationError(f"b must have shape ({m},) = (m,) to match A of shape {A.shape}, "
+                            f"got {b.shape}")
+
+    def f(x):
+        if x.shape != (n,):
+            raise NotationError(f"x must have shape ({n},) = (n,) for A of shape {A.shape}, "
+                                f"got {x.shape}")
+        return A @ x + b
+
+    return Function(name, f, jac=lambda x: A, latex=name + "({})")
