@@ -70,6 +70,10 @@ def test_every_listed_mistake_is_a_different_function_from_the_answer():
         assert not widgets.check_expression(typed, EXPECTED).ok, typed
 
 
+def test_expression_typed_as_an_equation_is_read_from_its_right_side():
+    assert widgets.check_expression("f'(x) = 2x cos(x^2) e^(sin(x^2))", EXPECTED).ok
+
+
 def test_expression_close_wrong_unreadable_empty():
     close = widgets.check_expression("2x cos(x^2) 2.718^(sin(x^2))", EXPECTED)
     assert close.status == "close" and "tolerance" in close.message
@@ -87,7 +91,8 @@ def test_expression_with_glued_function_names_is_explained():
     assert v.status == "wrong" and "2x cos(x^2)" in v.message and "c, o, s" in v.message
 
 
-@pytest.mark.parametrize("typed", ["__import__('os')", "x.func", "exec(1)", "lambda: 1"])
+@pytest.mark.parametrize("typed", ["__import__('os')", "x.func", "exec(1)", "lambda: 1",
+                                   "open(1)", "input()", "preview(x)", "exit()"])
 def test_expression_code_is_not_run(typed):
     v = widgets.check_expression(typed, EXPECTED)
     assert not v.ok and v.status in ("unreadable", "wrong")

@@ -80,13 +80,26 @@ def _clean(text, what):
     return text
 
 
+# The only names typed text can reach. parse_expr evaluates what it reads, and
+# its default namespace holds all of sympy and Python's builtins (open, input,
+# sympy's preview, ...); any other name becomes a harmless Symbol or Function.
+_NAMES = {name: getattr(sympy, name) for name in (
+    "Symbol", "Function", "Integer", "Float", "Rational",   # what the transformations write
+    "exp", "log", "sqrt", "sin", "cos", "tan", "cot", "sec", "csc", "asin", "acos", "atan",
+    "sinh", "cosh", "tanh", "Abs", "Max", "Min", "pi", "E", "oo")}
+_NAMES.update(e=sympy.E, ln=sympy.log, abs=sympy.Abs, arcsin=sympy.asin, arccos=sympy.acos,
+              arctan=sympy.atan)
+
+
 @functools.lru_cache(maxsize=512)
 def _parse(text, variables, what="an expression"):
     """A sympy expression from typed text; ``variables`` is a tuple of names."""
     local = {v: sympy.Symbol(v) for v in variables}
-    local.update(e=sympy.E, E=sympy.E, pi=sympy.pi, ln=sympy.log)
+    if text.count("=") == 1:   # "f'(x) = 2x ...": the answer is the right-hand side
+        text = text.split("=")[1]
     try:
-        expr = parse_expr(_clean(text, what), local_dict=local, transformations=TRANSFORMATIONS)
+        expr = parse_expr(_clean(text, what), local_dict=local, global_dict=dict(_NAMES),
+                          transformations=TRANSFORMATIONS)
     except Unreadable:
         raise
     except Exception:  # SyntaxError, TokenError, TypeError from sympy: all mean the same to a student
