@@ -48,8 +48,8 @@ def require_finite(a, name):
 
 def shape_message(name, expected, symbols, got):
     """'W^(2) must have shape (3, 4) = (d_2, d_1), got (4, 3)'."""
-    return (f"{name} must have shape {tuple(expected)} = ({', '.join(symbols)}), "
-            f"got {tuple(got)}")
+    symbols = ", ".join(symbols) + ("," if len(symbols) == 1 else "")  # (d_2,) like numpy
+    return f"{name} must have shape {tuple(expected)} = ({symbols}), got {tuple(got)}"
 
 
 def require_layer(l, L, what):
