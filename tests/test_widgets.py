@@ -461,6 +461,9 @@ def test_playground_is_deterministic_and_driven_by_its_buttons():
     first = a.history[0]
     a.reset_button.click()
     assert a.history == [first]
+    shown = re.search(r"L = sum_n l_n = (\S+) ", a.feedback).group(1)
+    a.step_button.click()                      # "before these steps" is the L shown before
+    assert f"(before these 5 steps: {shown})" in a.feedback
 
 
 def test_playground_controls_and_errors_inside():

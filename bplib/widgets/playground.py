@@ -43,8 +43,8 @@ class Progress:
     def __str__(self):
         n, L = len(self.history) - 1, self.history[-1]
         if not self.steps:
-            return (f"step {n}: L = sum_n l_n = {L:.4f}; accuracy {100 * self.accuracy:.1f} %; "
-                    f"press Step for {'gradient descent' if n == 0 else 'more steps'}")
+            return (f"step {n}: L = sum_n l_n = {L:.4f} (no step made: press Step); "
+                    f"accuracy {100 * self.accuracy:.1f} %; lr = {self.lr:g}")
         before = self.history[-1 - self.steps] if self.steps else L
         return (f"step {n}: L = sum_n l_n = {L:.4f} (before these {self.steps} steps: "
                 f"{before:.4f}); accuracy {100 * self.accuracy:.1f} %; lr = {self.lr:g}")
