@@ -5,7 +5,7 @@ L = sum_n l_n, and the gradient has one row per sample.
 """
 import numpy as np
 
-from ._check import NotationError, as_real_array
+from ._check import NotationError, as_real_array, require_finite
 
 
 class Loss:
@@ -18,17 +18,30 @@ class Loss:
         y = as_real_array(y, "y")
         if y.shape != xL.shape:
             raise NotationError(_shape_of_y(xL, y))
+        require_finite(y, "y")
         return y
 
     def __call__(self, xL, y):
+        xL = _output(xL)
         return float(self.value(xL, self.targets(xL, y)))
 
     def gradient(self, xL, y):
         """dl/dx^(L), same shape as x^(L): (d_L,) or (N, d_L)."""
+        xL = _output(xL)
         return self.grad(xL, self.targets(xL, y))
 
     def __repr__(self):
         return self.name
+
+
+def _output(xL):
+    """x^(L) as a float array of shape (d_L,) or (N, d_L), after checking it."""
+    xL = as_real_array(xL, "x^(L)")
+    if xL.ndim not in (1, 2) or xL.size == 0:
+        raise NotationError(f"x^(L) must have shape (d_L,) for one sample or (N, d_L) for a "
+                            f"batch, got {xL.shape}")
+    require_finite(xL, "x^(L)")
+    return xL
 
 
 def _shape_of_y(xL, y):
@@ -66,13 +79,19 @@ class CrossEntropy(Loss):
         y_arr = np.asarray(y)
         labels = y_arr.ndim == xL.ndim - 1 and (
             np.issubdtype(y_arr.dtype, np.integer) or y_arr.ndim == 0)
+        if xL.size and (xL.min() < 0 or xL.max() > 1 + 1e-12):
+            raise NotationError(
+                "cross_entropy takes probabilities x^(L) in [0, 1], as softmax gives them; "
+                f"got values in [{xL.min():.3g}, {xL.max():.3g}] (use output_sigma='softmax')")
         if not labels:
             return super().targets(xL, y)
         if xL.ndim == 2 and y_arr.shape != (xL.shape[0],):
             raise NotationError(
                 f"y has {y_arr.size} labels but the batch has {xL.shape[0]} samples")
-        if not np.issubdtype(y_arr.dtype, np.integer) and not float(y_arr).is_integer():
-            raise NotationError(f"a class label must be a whole number, got {y!r}")
+        if not np.issubdtype(y_arr.dtype, np.integer) and not (
+                (np.issubdtype(y_arr.dtype, np.floating) or y_arr.dtype == bool)
+                and np.isfinite(y_arr) and float(y_arr).is_integer()):
+            raise NotationError(f"a class label must be a whole number 0..d_L-1, got {y!r}")
         y_arr = y_arr.astype(int)
         d = xL.shape[-1]
         if np.any((y_arr < 0) | (y_arr >= d)):
