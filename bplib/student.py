@@ -245,6 +245,7 @@ def generate(path, out_dir, cwd=None, timeout=TIMEOUT):
     """
     nb = nbformat.read(str(path), as_version=4)
     student, secrets = student_version(nb, name=Path(path).name)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     student = execute(student, cwd or out_dir, timeout)
     target = Path(out_dir) / Path(path).name
     write(student, target)
