@@ -104,8 +104,8 @@ class Trace:
     Each is (d_l,) for one sample, (N, d_l) for a batch.
     """
 
-    def __init__(self, x, s):
-        self.x, self.s = x, s
+    def __init__(self, x, s, net=None):
+        self.x, self.s, self.net = x, s, net  # net: the network that made it, if known
 
     @property
     def output(self):
@@ -145,12 +145,19 @@ class MLP:
     """
 
     def __init__(self, sizes, sigma=activations.sigmoid, output_sigma=None, seed=None):
-        sizes = list(sizes) if not isinstance(sizes, (int, np.integer)) else [sizes]
+        try:
+            sizes = list(sizes) if not isinstance(sizes, (int, np.integer)) else [sizes]
+        except TypeError:
+            sizes = [sizes]  # not a sequence: refused just below
         if len(sizes) < 2 or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool)
                                      and d >= 1 for d in sizes):
             raise NotationError(
                 "sizes must be [d_0, d_1, ..., d_L] with L >= 1 and every d_l a positive "
                 f"whole number, got {sizes!r}")
+        try:
+            rng = np.random.default_rng(seed)
+        except (TypeError, ValueError):
+            raise NotationError(f"seed must be a whole number >= 0 or None, got {seed!r}") from None
         self.sizes = tuple(int(d) for d in sizes)
         self.L = len(sizes) - 1
         self.sigma = activations.get(sigma)
@@ -158,7 +165,6 @@ class MLP:
         self.W = Layers("W", {l: ((self.sizes[l], self.sizes[l - 1]), (f"d_{l}", f"d_{l - 1}"))
                               for l in range(1, self.L + 1)})
         self.b = Layers("b", {l: ((self.sizes[l],), (f"d_{l}",)) for l in range(1, self.L + 1)})
-        rng = np.random.default_rng(seed)
         for l in range(1, self.L + 1):
             d_l, d_prev = self.sizes[l], self.sizes[l - 1]
             self.W[l] = rng.normal(0.0, 1.0 / np.sqrt(d_prev), (d_l, d_prev))
@@ -208,7 +214,7 @@ class MLP:
             raise NotationError(
                 f"x^(L) holds NaN or infinite values: the weights have grown too large "
                 "(lower the learning rate) or were set to such values")
-        return Trace(Computed("x", xs, self.L), Computed("s", ss, self.L))
+        return Trace(Computed("x", xs, self.L), Computed("s", ss, self.L), self)
 
     def __call__(self, x):
         """f(x; W, b) = x^(L), shape (d_L,) or (N, d_L)."""
@@ -234,6 +240,10 @@ class MLP:
         """
         if not isinstance(trace, Trace):
             raise NotationError("backward takes the trace that net.forward(x) returned")
+        if trace.net is not None and trace.net is not self:
+            raise NotationError(
+                "this trace comes from another network: backward multiplies by this "
+                "network's W^(l), so pass the trace that this network's forward(x) returned")
         if trace.x.L != self.L or any(trace.x[l].shape[-1] != d for l, d in enumerate(self.sizes)):
             raise NotationError("this trace comes from a network of other sizes")
         dl_dx = as_real_array(dl_dxL, "dl/dx^(L)")
