@@ -1,4 +1,6 @@
 """Gradient descent and minibatch SGD on the sum loss L(W, b) = sum_n l_n."""
+import numbers
+
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -8,6 +10,9 @@ from ._check import NotationError
 
 def step(net, X, y, loss=losses.quadratic, lr=0.1):
     """One gradient-descent step W^(l) <- W^(l) - lr dL/dW^(l), b likewise.
+
+    The gradients come from ``net.backward``, so a network whose ``backward``
+    was replaced (by a student's own backward pass) trains with that one.
 
     Parameters
     ----------
@@ -22,15 +27,38 @@ def step(net, X, y, loss=losses.quadratic, lr=0.1):
     float
         The loss L before the step.
     """
-    if not np.isfinite(lr) or lr <= 0:
+    _check_lr(lr)
+    loss = losses.get(loss)
+    trace = net.forward(X)
+    y = loss.targets(trace.output, y)
+    value = float(loss.value(trace.output, y))
+    grads = net.backward(trace, loss.grad(trace.output, y))
+    before = [(l, net.W[l], net.b[l]) for l in range(1, net.L + 1)]
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # refused below, with a message
+            for l in range(1, net.L + 1):
+                # New arrays, not in-place updates: the checks in net.W[l] = ...
+                # refuse NaN and infinities.
+                net.W[l] = net.W[l] - lr * grads.W[l]
+                net.b[l] = net.b[l] - lr * grads.b[l]
+    except NotationError:
+        for l, W, b in before:  # all layers or none: a diverging step changes nothing
+            net.W[l], net.b[l] = W, b
+        raise
+    return value
+
+
+def _check_lr(lr):
+    if (isinstance(lr, (bool, np.bool_)) or not isinstance(lr, numbers.Real)
+            or not np.isfinite(lr) or lr <= 0):
         raise NotationError(f"the learning rate must be a positive number, got {lr!r}")
-    grads = net.gradients(X, y, loss)
-    for l in range(1, net.L + 1):
-        # Assign new arrays rather than update in place: the checks in
-        # net.W[l] = ... refuse NaN, so a diverging step leaves the net as it was.
-        net.W[l] = net.W[l] - lr * grads.W[l]
-        net.b[l] = net.b[l] - lr * grads.b[l]
-    return grads.loss
+
+
+def _whole(value, name, allow_none=False):
+    if allow_none and value is None:
+        return
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+        raise NotationError(f"{name} must be a whole number >= 1, got {value!r}")
 
 
 def train(net, X, y, loss=losses.quadratic, lr=0.1, epochs=100, batch_size=None, seed=0,
@@ -58,11 +86,16 @@ def train(net, X, y, loss=losses.quadratic, lr=0.1, epochs=100, batch_size=None,
         The loss summed over all samples after each epoch.
     """
     loss = losses.get(loss)
+    _check_lr(lr)
+    _whole(epochs, "epochs")
+    _whole(batch_size, "batch_size", allow_none=True)
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or len(X) == 0:
         raise NotationError(f"train takes a batch X of shape (N, d_0) with N >= 1, got {X.shape}")
-    if len(y) != len(X):
-        raise NotationError(f"X has {len(X)} samples but y has {len(y)} targets")
+    if y.ndim == 0 or len(y) != len(X):
+        got = f"{len(y)} targets" if y.ndim else "a single number"
+        raise NotationError(f"X has {len(X)} samples but y has {got}: "
+                            "give one target (or label) per sample")
     rng = np.random.default_rng(seed)
     history = []
     bar = tqdm(range(epochs), desc="training", disable=not progress, leave=False)
@@ -88,5 +121,14 @@ def predict(net, X):
 
 
 def accuracy(net, X, y):
-    """The fraction of samples whose predicted label is y."""
-    return float(np.mean(predict(net, X) == np.asarray(y)))
+    """The fraction of samples whose predicted label is y.
+
+    y holds labels, shape (N,), or one-hot rows, shape (N, d_L).
+    """
+    labels = predict(net, X)
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:  # one-hot rows
+        y = np.argmax(y, axis=1)
+    if y.shape != labels.shape:
+        raise NotationError(f"y must hold one label per sample, shape {labels.shape}, got {y.shape}")
+    return float(np.mean(labels == y))
