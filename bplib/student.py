@@ -6,6 +6,8 @@ For each notebook in ``solutions/`` the student version is a copy in which
   becomes ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the
   marker's indentation (nbgrader's convention); in a markdown cell it becomes
   ``YOUR ANSWER HERE``;
+- a solution cell (nbgrader metadata ``solution: true``) without markers is
+  replaced whole, as nbgrader does;
 - every ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` region is
   removed, the rest of the cell is kept;
 - cell ids and nbgrader metadata are kept, graded test cells get the
@@ -136,7 +138,12 @@ def student_version(nb, name="notebook"):
     secrets = Secrets()
     for i, cell in enumerate(nb.cells):
         where = f"{name}, cell {i} (id {cell.get('id', '?')})"
-        cell.source, s = strip_cell(cell.source, cell.cell_type, where)
+        source = cell.source
+        if cell.metadata.get("nbgrader", {}).get("solution") and SOLUTION[0] not in source:
+            # nbgrader's rule: a solution cell without markers is all solution
+            lines = source.split("\n")
+            source = "\n".join([SOLUTION[0]] + lines + [SOLUTION[1]])
+        cell.source, s = strip_cell(source, cell.cell_type, where)
         secrets.solution += s.solution
         secrets.hidden += s.hidden
         if cell.cell_type == "code":

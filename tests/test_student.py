@@ -87,6 +87,17 @@ def test_metadata_and_ids_kept_outputs_cleared_check_tag_added():
     assert "tags" not in solution.cells[3].metadata
 
 
+def test_solution_cell_without_markers_is_replaced_whole():
+    solution = small_notebook()
+    solution.cells.append(new_code_cell("def g(x):\n    return x + 1", metadata=nbgrader("g", solution=True)))
+    solution.cells.append(new_markdown_cell("My answer: it is *W x*.", metadata=nbgrader("why", solution=True,
+                                                                                        grade=True, points=1)))
+    nb, secrets = student.student_version(solution, "small.ipynb")
+    assert nb.cells[4].source == "# YOUR CODE HERE\nraise NotImplementedError()"
+    assert nb.cells[5].source == "YOUR ANSWER HERE"
+    assert "    return x + 1" in secrets.solution and "My answer: it is *W x*." in secrets.solution
+
+
 def test_existing_check_tag_is_not_doubled():
     solution = small_notebook()
     solution.cells[3].metadata["tags"] = ["keep-me", student.CHECK_TAG]
