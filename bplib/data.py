@@ -5,6 +5,7 @@ digits ship with the package (see bplib/data/README.md for source and licence).
 Samples are rows: X has shape (N, d_0), labels y have shape (N,).
 """
 import gzip
+import numbers
 from importlib import resources
 
 import numpy as np
@@ -32,6 +33,8 @@ def moons(n=200, noise=0.15, seed=0):
     X : array, shape (n, 2)
     y : int array, shape (n,), labels 0 and 1
     """
+    _count(n, "n", 2)
+    _noise(noise)
     rng = np.random.default_rng(seed)
     n0 = n // 2
     t = np.pi * rng.random(n)
@@ -49,6 +52,9 @@ def spirals(n=300, classes=3, noise=0.2, seed=0):
     X : array, shape (n, 2)
     y : int array, shape (n,), labels 0..classes-1
     """
+    _count(n, "n", 1)
+    _count(classes, "classes", 1)
+    _noise(noise)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % classes
     r = rng.random(n)
@@ -70,8 +76,19 @@ def digits():
     return table[:, :-1] / 16.0, table[:, -1].astype(int)
 
 
+def _count(value, name, least):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < least:
+        raise NotationError(f"{name} must be a whole number >= {least}, got {value!r}")
+
+
+def _noise(noise):
+    if not isinstance(noise, numbers.Real) or not np.isfinite(noise) or noise < 0:
+        raise NotationError(f"noise must be a number >= 0, got {noise!r}")
+
+
 def one_hot(y, d):
     """Labels (N,) as one-hot rows (N, d)."""
+    _count(d, "d", 1)
     y = np.asarray(y)
     if not np.issubdtype(y.dtype, np.integer) or y.ndim != 1 or np.any((y < 0) | (y >= d)):
         raise NotationError(f"one_hot takes labels of shape (N,) in 0..{d - 1}")
@@ -86,8 +103,10 @@ def split(X, y, test_fraction=0.25, seed=0):
     X_train, X_test, y_train, y_test
     """
     X, y = np.asarray(X), np.asarray(y)
-    if len(X) != len(y):
-        raise NotationError(f"X has {len(X)} samples but y has {len(y)} labels")
+    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
+        raise NotationError(f"X and y must hold one row per sample, got shapes {X.shape} and {y.shape}")
+    if not isinstance(test_fraction, numbers.Real) or not 0 < test_fraction < 1:
+        raise NotationError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
     order = np.random.default_rng(seed).permutation(len(X))
     n_test = int(round(test_fraction * len(X)))
     test, train = order[:n_test], order[n_test:]
