@@ -4,9 +4,12 @@ The relative error ||g - n|| / (||g|| + ||n||) of each dl/dW^(l), dl/db^(l)
 is about 1e-10 for a correct backward pass in float64; a wrong one is rarely
 below 1e-3. Where it fails, the check says what the error looks like.
 """
+import numbers
+
 import numpy as np
 
 from . import activations, losses
+from ._check import NotationError
 from .calculus import STEP
 from .mlp import MLP
 
@@ -147,6 +150,14 @@ def gradient_check(net, x, y, loss=losses.quadratic, backward=None, tol=1e-6):
     -------
     GradCheck
     """
+    if not isinstance(net, MLP):
+        raise NotationError(f"gradient_check takes a bplib.MLP, got {type(net).__name__}")
+    if backward is not None and not callable(backward):
+        raise NotationError("backward must be a function backward(net, trace, dl_dxL), "
+                            f"got {backward!r}")
+    if (isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol)
+            or tol <= 0):
+        raise NotationError(f"tol must be a positive number such as 1e-6, got {tol!r}")
     loss = losses.get(loss)
     reference = numerical_gradients(net, x, y, loss)
     trace = net.forward(x)
@@ -167,10 +178,15 @@ def gradient_check(net, x, y, loss=losses.quadratic, backward=None, tol=1e-6):
                 g = np.asarray(getattr(grads, symbol)[l], dtype=float)
             except Exception as e:  # a student's result without this entry
                 errors[name] = np.inf
-                diagnosis.append(f"dl/d{name} is missing from the result: {type(e).__name__}: {e}")
+                diagnosis.append(f"dl/d{name} is missing from the result or is not an array: "
+                                 f"{type(e).__name__}: {e}")
                 continue
             if g.shape != n.shape:
                 errors[name] = np.inf
+            elif not np.isfinite(g).all():
+                errors[name] = np.inf
+                diagnosis.append(f"dl/d{name} holds NaN or infinite values")
+                continue
             else:
                 errors[name] = relative_error(g, n)
             if errors[name] >= tol:
