@@ -395,7 +395,7 @@ def _checker(expected, variables=("x",)):
 
 # --- the widget ---------------------------------------------------------------
 
-_KIND = {"right": "right", "close": "close"}
+_KIND = {"right": "right", "close": "close", "empty": "info"}   # the rest in the error colour
 
 
 class AnswerBox(Widget):
@@ -445,7 +445,7 @@ class AnswerBox(Widget):
             self.text.value = str(answer)
         self.verdict = self._check(self.text.value, self.expected, self.mistakes,
                                    variables=self.variables, rtol=self.rtol, close=self.close)
-        self.show(self.verdict.message, kind=_KIND.get(self.verdict.status, "wrong"))
+        self.show(self.verdict.message, kind=_KIND.get(self.verdict.status, "error"))
         return self.verdict
 
     def summary(self):
