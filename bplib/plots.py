@@ -1,5 +1,7 @@
 """Pictures: the network with its weights, loss curves, decision regions,
 and gradients as a vector field."""
+import numbers
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -16,6 +18,24 @@ def neuron_positions(sizes):
     """{(l, j): (x, y)}: layer l at x = l, neuron j from the top down."""
     return {(l, j): (l, (d - 1) / 2 - j)
             for l, d in enumerate(sizes) for j in range(d)}
+
+
+def _check_highlight(net, highlight):
+    """(l, j, k) for w^l_jk, l = 1..L, or (l, j) for neuron j of layer l = 0..L."""
+    if (not isinstance(highlight, (tuple, list)) or len(highlight) not in (2, 3)
+            or any(isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral)
+                   for i in highlight)):
+        raise NotationError(
+            "highlight is (l, j, k) for the weight w^l_jk or (l, j) for neuron j of layer l, "
+            f"with whole numbers; got {highlight!r}")
+    l = require_layer(highlight[0], net.L, "W" if len(highlight) == 3 else "x")
+    j = highlight[1]
+    if not 0 <= j < net.sizes[l]:
+        raise NotationError(f"neuron j = {j} does not exist in layer {l}: j = 0..{net.sizes[l] - 1}")
+    if len(highlight) == 3 and not 0 <= highlight[2] < net.sizes[l - 1]:
+        raise NotationError(f"neuron k = {highlight[2]} does not exist in layer {l - 1}: "
+                            f"k = 0..{net.sizes[l - 1] - 1}")
+    return tuple(int(i) for i in highlight)
 
 
 def draw_network(net, ax=None, highlight=None):
@@ -36,13 +56,7 @@ def draw_network(net, ax=None, highlight=None):
     """
     ax = _axes(ax, (1.8 * (net.L + 1) + 1, 0.6 * max(net.sizes) + 1.5))
     if highlight is not None:
-        l = require_layer(highlight[0], net.L, "W")
-        j = highlight[1]
-        if not 0 <= j < net.sizes[l]:
-            raise NotationError(f"neuron j = {j} does not exist in layer {l}: j = 0..{net.sizes[l] - 1}")
-        if len(highlight) == 3 and not 0 <= highlight[2] < net.sizes[l - 1]:
-            raise NotationError(f"neuron k = {highlight[2]} does not exist in layer {l - 1}: "
-                                f"k = 0..{net.sizes[l - 1] - 1}")
+        highlight = _check_highlight(net, highlight)
     pos = neuron_positions(net.sizes)
     w_max = max(np.abs(net.W[l]).max() for l in range(1, net.L + 1)) or 1.0
     for l in range(1, net.L + 1):
@@ -104,6 +118,9 @@ def plot_decision_regions(net, X, y, ax=None, resolution=150):
     if net.sizes[0] != 2:
         raise NotationError(f"decision regions are drawn for 2-D inputs, this network has d_0 = {net.sizes[0]}")
     X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0 or y.shape != (len(X),):
+        raise NotationError(f"X must have shape (N, 2) and y shape (N,) with N >= 1, "
+                            f"got {X.shape} and {y.shape}")
     ax = _axes(ax, (5, 4.5))
     pad = 0.5
     g0 = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, resolution)
