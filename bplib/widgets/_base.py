@@ -133,3 +133,41 @@ def wipe(ax):
             artist.remove()
     ax.relim()
     ax.set_prop_cycle(None)   # the next line gets the first colour again
+
+
+class Blit:
+    """Redraw only the moving artists of a figure over its saved background.
+
+    The static part (axes, ticks, curves) is drawn once; each update restores
+    it and draws the ``artists`` alone, which is what a slider move changes.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+    artists : list of Artist, the ones that move
+    """
+
+    def __init__(self, fig, artists):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        self.fig, self.artists = fig, list(artists)
+        for a in self.artists:
+            a.set_animated(True)   # left out of the full drawing, so not in the background
+        self.canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+        self.canvas.draw()
+        if fig.get_layout_engine() is not None:
+            fig.set_layout_engine("none")
+        self.background = self.canvas.copy_from_bbox(fig.bbox)
+
+    def png(self):
+        """PNG bytes of the background with the artists drawn as they are now."""
+        from PIL import Image
+
+        self.canvas.restore_region(self.background)
+        for a in self.artists:
+            a.axes.draw_artist(a)
+        rgba = self.canvas.buffer_rgba()
+        buf = io.BytesIO()
+        Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1).save(
+            buf, format="png", compress_level=1)
+        return buf.getvalue()

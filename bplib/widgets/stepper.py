@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import calculus
 from .._check import NotationError
-from ._base import Widget, figure, image, png, safe
+from ._base import Blit, Widget, figure, image, safe
 
 LECTURE_EXAMPLE = calculus.exp @ calculus.sin @ calculus.square   # f(x) = e^{sin(x^2)}
 
@@ -125,7 +125,8 @@ class ChainStepper(Widget):
         ax.set_xlim(*xlim)
         ax.set_xlabel("x")
         ax.legend(loc="upper left", fontsize=8)
-        self.image = image(self.fig)
+        self.blit = Blit(self.fig, [self.tangent, self.point])
+        self.image = image()
 
     @safe
     def step(self, n=1):
@@ -149,4 +150,4 @@ class ChainStepper(Widget):
             h = 0.5
             self.point.set_data([x], [y])
             self.tangent.set_data([x - h, x + h], [y - h * d, y + h * d])
-            self.image.value = png(self.fig)
+            self.image.value = self.blit.png()
