@@ -8,6 +8,8 @@ solution, run once per grading run on the same seed (``expected``).
 import asyncio
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -65,8 +67,17 @@ def make_root():
     ``Options.user``).
     """
     root = Path(tempfile.mkdtemp(prefix="bplib-grade-"))
+    _font_cache(root / "matplotlib")
     root.chmod(0o311)
     return root
+
+
+def _font_cache(folder):
+    """Build matplotlib's font cache once; each kernel gets a copy (saves ~0.5 s per kernel)."""
+    folder.mkdir()
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
+                   env={"MPLCONFIGDIR": str(folder), "PATH": os.defpath},
+                   capture_output=True, timeout=120, check=False)
 
 
 def remove_root(root):
@@ -82,8 +93,11 @@ def _run(nb, seed, options):
     """
     root = options.root or Path(tempfile.gettempdir())
     workdir = Path(tempfile.mkdtemp(dir=root))
+    if (root / "matplotlib").is_dir():
+        shutil.copytree(root / "matplotlib", workdir / ".matplotlib")
     if options.user:
-        os.chown(workdir, *options.user)
+        for path in [workdir, *workdir.rglob("*")]:
+            os.chown(path, *options.user)
     try:
         deadline = time.monotonic() + options.notebook_timeout
         return asyncio.run(run_notebook(
