@@ -11,7 +11,6 @@ points (symbolically when too few points are defined). A caller names the
 mistakes students make, ``{expression_or_value: message}``, and the verdict
 says which one was made, in the lecture's words.
 """
-import functools
 import re
 from dataclasses import dataclass
 
@@ -19,12 +18,10 @@ import ipywidgets as w
 import numpy as np
 import sympy
 from sympy.core.function import AppliedUndef
-from sympy.parsing.sympy_parser import (convert_xor, implicit_multiplication_application,
-                                        parse_expr, standard_transformations)
 
 from ._base import Widget, safe
+from ._read import Unreadable, is_empty, parse, read_expression, read_number, read_vector
 
-TRANSFORMATIONS = standard_transformations + (implicit_multiplication_application, convert_xor)
 RTOL, ATOL = 1e-6, 1e-9      # "right": equal up to rounding of a typed decimal
 CLOSE = 1e-2                 # "close": within 1 %, e.g. e typed as 2.718
 # Fixed sample points, away from 0 where many wrong answers agree with the right one.
@@ -54,120 +51,6 @@ class Verdict:
 
     def __str__(self):
         return self.message
-
-
-class Unreadable(ValueError):
-    """Typed text that cannot be read as the kind of answer asked for."""
-
-
-# --- reading what was typed -------------------------------------------------
-
-_TYPOGRAPHY = {"·": "*", "×": "*", "−": "-", "²": "^2", "³": "^3", "{": "(", "}": ")", "π": "pi"}
-_ALLOWED = re.compile(r"^[A-Za-z0-9_\s.+\-*/^()\[\],;]*$")
-
-
-def _clean(text, what):
-    """Typographic variants to ASCII; refuse anything but arithmetic.
-
-    sympy evaluates what it parses, so attribute access and dunder names are
-    refused before parsing.
-    """
-    original = text
-    for a, b in _TYPOGRAPHY.items():
-        text = text.replace(a, b)
-    if (not _ALLOWED.match(text) or "__" in text or re.search(r"\.\s*[A-Za-z_]", text)):
-        raise Unreadable(f"could not read {original.strip()!r} as {what}")
-    return text
-
-
-# The only names typed text can reach. parse_expr evaluates what it reads, and
-# its default namespace holds all of sympy and Python's builtins (open, input,
-# sympy's preview, ...); any other name becomes a harmless Symbol or Function.
-_NAMES = {name: getattr(sympy, name) for name in (
-    "Symbol", "Function", "Integer", "Float", "Rational",   # what the transformations write
-    "exp", "log", "sqrt", "sin", "cos", "tan", "cot", "sec", "csc", "asin", "acos", "atan",
-    "sinh", "cosh", "tanh", "Abs", "Max", "Min", "pi", "E", "oo")}
-_NAMES.update(e=sympy.E, ln=sympy.log, abs=sympy.Abs, arcsin=sympy.asin, arccos=sympy.acos,
-              arctan=sympy.atan)
-
-
-@functools.lru_cache(maxsize=512)
-def _parse(text, variables, what="an expression"):
-    """A sympy expression from typed text; ``variables`` is a tuple of names."""
-    local = {v: sympy.Symbol(v) for v in variables}
-    if text.count("=") == 1:   # "f'(x) = 2x ...": the answer is the right-hand side
-        text = text.split("=")[1]
-    try:
-        expr = parse_expr(_clean(text, what), local_dict=local, global_dict=dict(_NAMES),
-                          transformations=TRANSFORMATIONS)
-    except Unreadable:
-        raise
-    except Exception:  # SyntaxError, TokenError, TypeError from sympy: all mean the same to a student
-        hint = ("; put a function's argument in parentheses: cos(x), not cos x"
-                if re.search(r"\b(sin|cos|tan|exp|log|ln|sqrt)\s+[^\s(]", text) else "")
-        raise Unreadable(f"could not read {text.strip()!r} as {what}{hint}") from None
-    if not isinstance(expr, sympy.Basic):
-        raise Unreadable(f"could not read {text.strip()!r} as {what}")
-    return expr
-
-
-def _expression(value, variables):
-    if isinstance(value, sympy.Basic):
-        return value
-    if isinstance(value, (int, float, np.number)):
-        return sympy.Float(value) if isinstance(value, (float, np.floating)) else sympy.Integer(value)
-    return _parse(str(value), tuple(variables))
-
-
-def _number(value):
-    """A float from a number or typed text such as '2 cos(1) e^(sin 1)'."""
-    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, sympy.Basic):
-        expr = value
-    else:
-        text = str(value)
-        if re.fullmatch(r"\s*-?\d+,\d+\s*", text):
-            raise Unreadable(f"could not read {text.strip()!r} as a number: "
-                             "write decimals with a point, e.g. 1.5")
-        expr = _parse(text, (), "a number")
-    if expr.free_symbols:
-        names = ", ".join(sorted(str(s) for s in expr.free_symbols))
-        raise Unreadable(f"could not read {str(value).strip()!r} as a number: it still contains {names}")
-    try:
-        v = complex(expr.evalf())
-    except (TypeError, ValueError):
-        raise Unreadable(f"could not read {str(value).strip()!r} as a number") from None
-    if abs(v.imag) > 1e-12 * max(1.0, abs(v.real)):
-        raise Unreadable(f"{str(value).strip()!r} is not a real number")
-    return v.real
-
-
-def _vector(value):
-    """An array from a sequence, or typed text: '1, 2, 3', '[1 2 3]', '1 2; 3 4'."""
-    if not isinstance(value, str):
-        a = np.asarray(value, dtype=object)
-        return np.atleast_1d(np.vectorize(_number, otypes=[float])(a) if a.size else a.astype(float))
-    text = value.strip()
-    rows = [r for r in re.split(r"\]\s*,?\s*\[|;|\n", text.strip("[]() \n")) if r.strip()]
-    out = []
-    for row in rows:
-        row = row.strip("[]() ")
-        entries = [e for e in (row.split(",") if "," in row else row.split()) if e.strip()]
-        try:
-            out.append([_number(e) for e in entries])
-        except Unreadable:
-            raise Unreadable(f"could not read {text!r} as a vector: write its entries as "
-                             "numbers separated by commas, e.g. 1, -0.5, 2") from None
-    if not out or any(len(r) != len(out[0]) for r in out):
-        raise Unreadable(f"could not read {text!r} as a vector: rows of different lengths")
-    a = np.array(out, dtype=float)
-    return a[0] if a.shape[0] == 1 else a
-
-
-def _is_empty(answer):
-    return answer is None or (isinstance(answer, str) and not answer.strip())
-
 
 EMPTY = Verdict(False, "empty", "Not done yet: type your answer in the box, then press Check.")
 
@@ -219,14 +102,14 @@ def check_number(answer, expected, mistakes=None, rtol=RTOL, close=CLOSE):
     -------
     Verdict
     """
-    if _is_empty(answer):
+    if is_empty(answer):
         return EMPTY
     try:
-        a = _number(answer)
+        a = read_number(answer)
     except Unreadable as e:
         return Verdict(False, "unreadable", str(e))
-    b = _number(expected)
-    verdict = _compare(a, b, mistakes, rtol, close, _number, lambda v: f"{v:.6g}")
+    b = read_number(expected)
+    verdict = _compare(a, b, mistakes, rtol, close, read_number, lambda v: f"{v:.6g}")
     return verdict or Verdict(False, "wrong", f"Not right: {a:.6g} is not the value asked for.")
 
 
@@ -245,15 +128,15 @@ def check_vector(answer, expected, mistakes=None, rtol=RTOL, close=CLOSE):
     -------
     Verdict
     """
-    if _is_empty(answer):
+    if is_empty(answer):
         return EMPTY
     try:
-        a = _vector(answer)
+        a = read_vector(answer)
     except Unreadable as e:
         return Verdict(False, "unreadable", str(e))
-    b = _vector(expected)
+    b = read_vector(expected)
     fmt = lambda v: np.array2string(np.asarray(v), precision=6, separator=", ")  # noqa: E731
-    verdict = _compare(a, b, mistakes, rtol, close, _vector, fmt)
+    verdict = _compare(a, b, mistakes, rtol, close, read_vector, fmt)
     if verdict:
         return verdict
     if a.ndim == 2 and _match(a.T, b, close):
@@ -321,11 +204,11 @@ def check_expression(answer, expected, mistakes=None, variables=("x",), rtol=RTO
     -------
     Verdict
     """
-    if _is_empty(answer):
+    if is_empty(answer):
         return EMPTY
     variables = tuple(variables)
     try:
-        a = _expression(answer, variables)
+        a = read_expression(answer, variables)
     except Unreadable as e:
         return Verdict(False, "unreadable", str(e))
     read_as = f" (read as {sympy.sstr(a).replace('**', '^')})"
@@ -340,7 +223,7 @@ def check_expression(answer, expected, mistakes=None, variables=("x",), rtol=RTO
             f"Your answer uses {', '.join(unknown)}, which the exercise does not have (it has "
             f"{', '.join(variables)}). Put a space or * between factors and function names, "
             f"e.g. 2x cos(x^2), not 2xcos(x^2){read_as}."))
-    b = _expression(expected, variables)
+    b = read_expression(expected, variables)
     ya, points = _values(a, variables)
     yb, _ = _values(b, variables)
     same = _same(ya, yb, rtol)
@@ -349,7 +232,7 @@ def check_expression(answer, expected, mistakes=None, variables=("x",), rtol=RTO
     if same:
         return Verdict(True, "right", "Right" + read_as + ".")
     for key, message in (mistakes or {}).items():
-        ym, _ = _values(_expression(key, variables), variables)
+        ym, _ = _values(read_expression(key, variables), variables)
         if _same(ya, ym, rtol):
             return Verdict(False, "mistake", message + read_as)
     if _same(ya, yb, close):
@@ -384,7 +267,7 @@ def check_answer(answer, expected, mistakes=None, **kwargs):
 
 def _checker(expected, variables=("x",)):
     if isinstance(expected, (str, sympy.Basic)):
-        expr = _expression(expected, tuple(variables))
+        expr = read_expression(expected, tuple(variables))
         if expr.free_symbols:
             return check_expression
         return lambda *a, variables=None, **k: check_number(*a, **k)
@@ -512,7 +395,7 @@ def chain_rule_answer(at=None):
                          prompt="df/dx =", placeholder="an expression in x")
     at = float(at)
     x = sympy.Symbol("x")
-    value = lambda text: float(_parse(text, ("x",)).subs(x, at))  # noqa: E731
+    value = lambda text: float(parse(text, ("x",)).subs(x, at))  # noqa: E731
     mistakes = {}
     for text, message in CHAIN_RULE_MISTAKES.items():
         v = value(text)
