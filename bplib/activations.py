@@ -7,6 +7,7 @@ dl/ds = J^T dl/dx must use it whole.
 """
 import numpy as np
 
+from ._check import NotationError
 from .calculus import Function
 
 
@@ -104,9 +105,9 @@ def get(sigma):
     """An activation by object or name ('sigmoid', 'tanh', 'relu', 'identity', 'softmax')."""
     if isinstance(sigma, str):
         if sigma not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {sigma!r}; choose one of {sorted(ACTIVATIONS)}")
+            raise NotationError(f"unknown activation {sigma!r}; choose one of {sorted(ACTIVATIONS)}")
         return ACTIVATIONS[sigma]
     if not hasattr(sigma, "backward"):
-        raise ValueError(
+        raise NotationError(
             f"sigma must be a bplib activation (it needs sigma' for the backward pass), got {sigma!r}")
     return sigma

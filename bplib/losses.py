@@ -115,8 +115,8 @@ def get(loss):
     """A loss by object or name ('quadratic', 'cross_entropy')."""
     if isinstance(loss, str):
         if loss not in LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; choose one of {sorted(LOSSES)}")
+            raise NotationError(f"unknown loss {loss!r}; choose one of {sorted(LOSSES)}")
         return LOSSES[loss]
     if not isinstance(loss, Loss):
-        raise ValueError(f"loss must be a bplib loss (quadratic or cross_entropy), got {loss!r}")
+        raise NotationError(f"loss must be a bplib loss (quadratic or cross_entropy), got {loss!r}")
     return loss
