@@ -10,12 +10,6 @@ and its sources with ``### BEGIN SOLUTION`` / ``### END SOLUTION`` (the
 exercise) and ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS`` (what
 the students never see).
 """
-import re
-
-BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-CODE_STUB = "raise NotImplementedError()"
-MARKDOWN_STUB = "YOUR ANSWER HERE"
 
 
 def meta(cell):
@@ -61,30 +55,23 @@ def points(cell):
         return 0.0
 
 
-def _region(source, begin, end):
-    """Split a source into (before, inside, after) of each marked region."""
-    pattern = re.compile(rf"^([ \t]*){re.escape(begin)}[^\n]*\n(.*?)^[ \t]*{re.escape(end)}[^\n]*(\n|$)",
-                         re.M | re.S)
-    return pattern
-
-
 def hidden_part(source):
     """The lines between the hidden-test markers, as a list of str."""
-    found = _region(source, BEGIN_HIDDEN, END_HIDDEN).findall(source)
-    return [line for _, inside, _ in found for line in inside.splitlines()]
+    from bplib.student import strip_cell
+
+    return strip_cell(source)[1].hidden
 
 
 def student_version(source, cell_type="code"):
-    """The source as nbgrader gives it to the students.
+    """The source as the students receive it (``bplib student``, like nbgrader).
 
-    Solution regions become ``raise NotImplementedError()`` (code) or
-    ``YOUR ANSWER HERE`` (markdown), at the indentation of the marker;
-    hidden tests are removed.
+    Solution regions become ``# YOUR CODE HERE`` / ``raise
+    NotImplementedError()`` (code) or ``YOUR ANSWER HERE`` (markdown), at
+    the indentation of the marker; hidden tests are removed.
     """
-    source = _region(source, BEGIN_HIDDEN, END_HIDDEN).sub("", source)
-    stub = CODE_STUB if cell_type == "code" else MARKDOWN_STUB
-    return _region(source, BEGIN_SOLUTION, END_SOLUTION).sub(
-        lambda m: f"{m.group(1)}{stub}{m.group(3)}", source)
+    from bplib.student import strip_cell
+
+    return strip_cell(source, cell_type)[0]
 
 
 def same_source(a, b):
