@@ -279,8 +279,20 @@ def _js_async(body, path):
     return "async (arg) => { const PATH = " + json.dumps(path) + ";\n" + body + "\n}"
 
 
+def open_lab(browser, lab, path, timeout=60_000):
+    """A new page with JupyterLab at ``/lab/tree/<path>``, once the app has started."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(timeout)
+    page.goto(lab.lab_url(path))
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell")
+    page.evaluate("() => window.jupyterapp.restored")
+    # The file browser only takes width from the notebook in the screenshots.
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    return page
+
+
 class NotebookPage:
-    """One notebook opened in JupyterLab, in its own browser page.
+    """One notebook opened in a JupyterLab page (several may share the page, one tab each).
 
     Attributes
     ----------
@@ -295,20 +307,28 @@ class NotebookPage:
         self.path = path
 
     @classmethod
-    def open(cls, browser, lab, path, timeout=60_000):
-        """Open ``path`` in a new page and wait until its kernel is idle."""
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(timeout)
+    def open(cls, page, lab, path, timeout=60_000):
+        """Open ``path`` in the JupyterLab of ``page`` (a tab, unless it is open) and start its kernel."""
         self = cls(page, lab, path)
-        page.goto(lab.lab_url(path))
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell")
-        page.evaluate("() => window.jupyterapp.restored")
+        page.evaluate(_js_async(_JS_PANEL + """
+          if (!nb()) await window.jupyterapp.commands.execute(
+              'docmanager:open', {path: PATH, factory: 'Notebook'});""", path))
         page.wait_for_function(_js(_JS_PANEL + "return nb() !== null;", path))
         page.evaluate(_js_async(_JS_PANEL + "await nb().context.ready;", path))
-        # The file browser only takes width from the notebook in the screenshots.
-        page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
         self._wait_for_kernel(timeout)
+        self._count_idle()
         return self
+
+    @property
+    def selector(self):
+        """CSS selector of the notebook's tab content."""
+        return f"[id='{self.page.evaluate(_js(_JS_PANEL + 'return nb().id;', self.path))}']"
+
+    def activate(self):
+        """Bring the notebook's tab to the front (screenshots and clicks need it shown)."""
+        self.page.evaluate(_js(_JS_PANEL + "window.jupyterapp.shell.activateById(nb().id);",
+                               self.path))
+        self.page.locator(self.selector).wait_for(state="visible")
 
     def _wait_for_kernel(self, timeout):
         # A notebook whose kernel is not known asks for one in a dialog: take the default.
@@ -326,39 +346,96 @@ class NotebookPage:
             time.sleep(0.1)
         raise TimeoutError(f"the kernel of {self.path} did not start:\n" + self.lab.log_tail())
 
+    def _count_idle(self):
+        # Widgets talk to the kernel in comm messages; the kernel ends each one
+        # it handles with an "idle" status whose parent is that message. Keeping
+        # the ids of those sent and not yet answered tells when an action is done.
+        # (Other requests, such as the debugger's, also bring idle statuses.)
+        self.page.evaluate(_js(_JS_PANEL + """
+          const s = nb().sessionContext;
+          window.__bplibComm = window.__bplibComm || {};
+          const book = window.__bplibComm[PATH] = {sent: 0, pending: new Set()};
+          const watch = () => {
+            const kernel = s.session && s.session.kernel;
+            if (!kernel) return;
+            kernel.anyMessage.connect((k, args) => {
+              const msg = args.msg;
+              if (args.direction === 'send' && msg.header.msg_type === 'comm_msg') {
+                book.sent += 1;
+                book.pending.add(msg.header.msg_id);
+              } else if (args.direction === 'recv' && msg.header.msg_type === 'status'
+                         && msg.content.execution_state === 'idle' && msg.parent_header) {
+                book.pending.delete(msg.parent_header.msg_id);
+              }
+            });
+          };
+          watch();
+          s.kernelChanged.connect(watch);""", self.path))
+
+    def comm_sent(self):
+        """How many comm messages (widget changes, clicks) the page has sent to the kernel."""
+        return self.page.evaluate("(p) => window.__bplibComm[p].sent", self.path)
+
+    def act(self, action, timeout=30_000):
+        """Do ``action()`` (a click, a key press), then wait until the kernel has handled it.
+
+        Done means: the action sent at least one widget message, and every
+        widget message sent so far has been answered by an idle kernel.
+        """
+        mark = self.comm_sent()
+        action()
+        self.page.wait_for_function("""([p, m]) => {
+            const b = window.__bplibComm[p];
+            return b.sent > m && b.pending.size === 0; }""", arg=[self.path, mark],
+                                    timeout=timeout)
+        # the widget's new value arrived before the idle status; let the view draw it
+        self.page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
     def close(self):
-        """Shut down the notebook's kernel and close the page."""
-        try:
-            self.page.evaluate(_js_async(_JS_PANEL + "await nb().sessionContext.shutdown();",
-                                         self.path))
-        finally:
-            self.page.close()
+        """Shut down the notebook's kernel and close its tab (unsaved: autosave is off)."""
+        self.page.evaluate(_js_async(_JS_PANEL + """
+          const panel = nb();
+          if (!panel) return;
+          await panel.sessionContext.shutdown();
+          panel.dispose();""", self.path))
 
     # -- running ------------------------------------------------------------
 
-    def run_all(self, timeout=240_000):
-        """Clear the outputs, run every cell, and wait until the kernel is idle again.
+    def start_run(self):
+        """Clear the outputs and start ``notebook:run-all-cells``; returns at once."""
+        self.page.evaluate(_js_async(_JS_PANEL + """
+          const app = window.jupyterapp;
+          const args = {widgetId: nb().id, activate: false};
+          window.__bplibRun = window.__bplibRun || {};
+          const run = window.__bplibRun[PATH] = {done: false, error: null};
+          await app.commands.execute('notebook:clear-all-cell-outputs', args);
+          app.commands.execute('notebook:run-all-cells', args).then(
+              () => { run.done = true; },
+              (e) => { run.done = true; run.error = String(e); });""", self.path))
+
+    def wait_run(self, timeout=240_000):
+        """Wait until the run of all cells is over and the status bar reads Idle.
 
         ``notebook:run-all-cells`` resolves once the last cell has finished
-        (or the run stopped at an error); then the status bar must read Idle.
+        (or the run stopped at an error).
         """
-        self.page.evaluate("""() => {
-          const app = window.jupyterapp;
-          window.__bplibRun = {done: false, error: null};
-          app.commands.execute('notebook:clear-all-cell-outputs')
-            .then(() => app.commands.execute('notebook:run-all-cells'))
-            .then(() => { window.__bplibRun.done = true; },
-                  (e) => { window.__bplibRun.done = true; window.__bplibRun.error = String(e); });
-        }""")
-        self.page.wait_for_function("() => window.__bplibRun.done", timeout=timeout)
-        error = self.page.evaluate("() => window.__bplibRun.error")
+        self.page.wait_for_function("(p) => window.__bplibRun[p].done", arg=self.path,
+                                    timeout=timeout)
+        error = self.page.evaluate("(p) => window.__bplibRun[p].error", self.path)
         if error:
             raise RuntimeError(f"notebook:run-all-cells failed in {self.path}: {error}")
         self.page.wait_for_function(
             _js(_JS_PANEL + "return nb().sessionContext.kernelDisplayStatus === 'idle';",
                 self.path), timeout=timeout)
+        self.activate()  # the status bar speaks of the notebook in front
         self.status_bar().get_by_text("Idle").first.wait_for(timeout=timeout)
         self.wait_for_widgets()
+
+    def run_all(self, timeout=240_000):
+        """Clear the outputs, run every cell, and wait until the kernel is idle again."""
+        self.start_run()
+        self.wait_run(timeout)
 
     def status_bar(self):
         return self.page.locator("#jp-main-statusbar")
@@ -370,7 +447,9 @@ class NotebookPage:
             if (cell.model.type !== 'code') return true;
             const wanted = cell.model.outputs.toJSON().filter(
                 o => o.data && o.data['application/vnd.jupyter.widget-view+json']).length;
-            const drawn = cell.node.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets').length;
+            // a closed widget (a finished tqdm bar) leaves its output hidden
+            const drawn = Array.from(cell.node.querySelectorAll('.jp-OutputArea-output')).filter(
+                e => e.querySelector(':scope > .jupyter-widgets') || e.classList.contains('lm-mod-hidden')).length;
             return drawn >= wanted;
           });""", self.path), timeout=timeout)
 
@@ -401,6 +480,7 @@ class NotebookPage:
     def screenshot(self, name=None):
         """A PNG of the whole notebook (the page grown to its height) under artifacts/browser/."""
         path = artifacts_dir() / (name or Path(self.path).stem + ".png")
+        self.activate()
         height = self.page.evaluate(_js(_JS_PANEL + """
           const node = nb().content.node;
           const outer = node.querySelector('.jp-WindowedPanel-outer') || node;
@@ -426,11 +506,11 @@ class NotebookPage:
 
     def widget_kinds(self):
         """The bplib widget classes (``WIDGET_KINDS``) shown anywhere in the notebook."""
-        return [k for k in WIDGET_KINDS if self.page.locator(f".{k}").count()]
+        return [k for k in WIDGET_KINDS if self.widgets(k).count()]
 
     def widgets(self, kind):
         """Locator of every widget of one kind, e.g. ``widgets("bplib-answer")``."""
-        return self.page.locator(f".{kind}")
+        return self.page.locator(f"{self.selector} .{kind}")
 
     def execute(self, code, timeout=30_000):
         """Run ``code`` in the notebook's kernel, outside any cell; returns its stdout."""
@@ -461,54 +541,75 @@ def wait_for_change(widget, before, timeout=10_000):
 
 
 class Workbook:
-    """The notebooks of one LabServer, each opened and run at most once.
+    """The notebooks of one LabServer, in one JupyterLab page, each run at most once.
 
-    A page stays open (kernel running) while it shows bplib widgets, so that
-    the widget tests work the widgets the run-all left behind; a page without
-    widgets is closed once checked, to free its kernel.
+    The first notebook opens the page at ``/lab/tree/<path>``; the others open
+    as tabs of it. While one notebook is checked the next one already runs
+    (``ahead`` notebooks in all), which on two cores halves the wait. A tab
+    stays open (kernel running) while it shows bplib widgets, for the widget
+    tests; a tab without widgets is closed once checked, to free its kernel.
     """
 
-    def __init__(self, browser, lab, paths):
+    def __init__(self, browser, lab, paths, ahead=1):
         self.browser = browser
         self.lab = lab
         self.paths = list(paths)
-        self.pages = {}      # path -> NotebookPage, still open
+        self.ahead = ahead
+        self.page = None
+        self.running = {}    # path -> NotebookPage whose run was started
+        self.pages = {}      # path -> NotebookPage, run done, still open
         self.kinds = {}      # path -> widget kinds it showed after its run
         self.failed = {}     # path -> why it could not be run
 
+    def _start(self, path):
+        if path in self.running or path in self.pages or path in self.failed:
+            return
+        try:
+            if self.page is None:
+                self.page = open_lab(self.browser, self.lab, path)
+            nb = NotebookPage.open(self.page, self.lab, path)
+            nb.start_run()
+        except Exception as e:  # noqa: BLE001 - reported by run() of this path
+            self.failed[path] = f"{type(e).__name__}: {e}"
+            return
+        self.running[path] = nb
+
     def run(self, path):
-        """The page of ``path`` after a run of all its cells (opened and run on first call)."""
+        """The notebook ``path`` after a run of all its cells (opened and run on first call)."""
+        if path in self.pages:
+            return self.pages[path]
+        self._start(path)
+        waiting = [p for p in self.paths if p not in self.pages and p not in self.failed
+                   and p not in self.running]
+        for nxt in waiting[:max(0, self.ahead + 1 - len(self.running))]:
+            self._start(nxt)
         if path in self.failed:
-            raise RuntimeError(f"{path} could not be run: {self.failed[path]}")
-        if path not in self.pages:
-            try:
-                nb = NotebookPage.open(self.browser, self.lab, path)
-                nb.run_all()
-            except Exception as e:
-                self.failed[path] = f"{type(e).__name__}: {e}"
-                raise
-            self.pages[path] = nb
-            self.kinds[path] = nb.widget_kinds()
-        return self.pages[path]
+            raise RuntimeError(f"{path} could not be opened: {self.failed[path]}")
+        nb = self.running.pop(path)
+        try:
+            nb.wait_run()
+        except Exception as e:
+            self.failed[path] = f"{type(e).__name__}: {e}"
+            raise
+        self.pages[path] = nb
+        self.kinds[path] = nb.widget_kinds()
+        return nb
 
     def release(self, path):
-        """Close the page of ``path`` unless it shows widgets still to be worked."""
+        """Close the tab of ``path`` unless it shows widgets still to be worked."""
         nb = self.pages.get(path)
         if nb is not None and not self.kinds.get(path):
             nb.close()
             del self.pages[path]
 
     def find(self, kind):
-        """A run page that shows a widget of ``kind``, or None when no notebook has one.
+        """A run notebook that shows a widget of ``kind``, or None when no notebook has one.
 
         Notebooks already run are looked at first; then the others, those whose
         text names the widget first.
         """
         for path, kinds in self.kinds.items():
-            if kind in kinds:
-                if path not in self.pages:
-                    del self.kinds[path]
-                    return self.find(kind)
+            if kind in kinds and path in self.pages:
                 return self.pages[path]
         words = _names_of(kind)
 
@@ -525,12 +626,16 @@ class Workbook:
         return None
 
     def close(self):
-        for nb in list(self.pages.values()):
+        for nb in list(self.running.values()) + list(self.pages.values()):
             try:
                 nb.close()
             except Exception:  # noqa: BLE001 - the server shutdown ends the kernel anyway
                 pass
+        self.running.clear()
         self.pages.clear()
+        if self.page is not None:
+            self.page.close()
+            self.page = None
 
 
 def _names_of(kind):
