@@ -47,7 +47,15 @@ class Layers:
         a = as_real_array(value, name)
         if a.shape != shape:
             raise NotationError(shape_message(name, shape, symbols, a.shape))
-        require_finite(a, name)
+        try:
+            require_finite(a, name)
+        except NotationError as e:
+            if value is self._values.get(l):  # net.W[l] -= ...: numpy changed it before the check
+                raise NotationError(
+                    f"{e}. The update was made in place (-=), so {name} already holds these "
+                    f"values; write net.{self.symbol}[l] = net.{self.symbol}[l] - lr * g to have a bad "
+                    "update refused with nothing lost") from None
+            raise
         self._values[l] = a
 
     def __iter__(self):
