@@ -235,3 +235,16 @@ def test_a_refused_assignment_keeps_the_users_array(net):
     with pytest.raises(NotationError):
         net.W[1] = W
     assert W[0, 0] == 2.0 and np.isnan(W[1, 1])  # the user's array is untouched
+
+
+def test_an_in_place_update_to_nan_says_it_could_not_be_undone(net):
+    """numpy changes W^(l) before the check can refuse it; the message says so and how to avoid it."""
+    with pytest.raises(NotationError) as info:
+        net.W[2] -= np.full((3, 4), np.inf)
+    assert "W^(2) holds NaN or infinite values" in str(info.value)
+    assert "in place" in str(info.value) and "net.W[l] = net.W[l] - lr * g" in str(info.value)
+    good = net.W[1].copy()
+    with pytest.raises(NotationError) as info:
+        net.W[1] = net.W[1] - np.full((4, 2), np.inf)  # the recommended form loses nothing
+    assert "in place" not in str(info.value)
+    np.testing.assert_array_equal(net.W[1], good)
