@@ -1,0 +1,95 @@
+"""Grading throughput: seconds per submission, against running the solution alone.
+
+    .venv/bin/python benchmarks/grading.py [--students 3] [--solutions solutions]
+
+Grades ``--students`` copies of the solution notebooks (every exercise
+answered, every cell run) with ``--jobs 1`` and then ``--jobs 2``, and
+prints
+
+- the time to run the solution notebooks once with plain nbclient (the
+  floor: one kernel, no checks),
+- seconds per submission with ``--jobs 1`` (goal: at most 1.5 x the floor),
+  both as wall time of the whole run divided by the number of students and
+  as the time spent on the notebooks themselves (without the one reference
+  run of the solutions and the start-up of the command),
+- the speed-up of ``--jobs 2`` over ``--jobs 1`` (at most 2 on two cores).
+
+Uses ``solutions/`` when it holds notebooks, else the grading tests' fixture.
+"""
+import argparse
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "grading_fixtures" / "solutions"
+
+
+def run_alone(solutions, names, timeout):
+    """Seconds to execute the solution notebooks once, each in a fresh kernel."""
+    total = 0.0
+    for name in names:
+        nb = nbformat.read(solutions / name, 4)
+        with tempfile.TemporaryDirectory() as work:
+            started = time.perf_counter()
+            NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                           resources={"metadata": {"path": work}}).execute()
+            total += time.perf_counter() - started
+    return total
+
+
+def grade(submissions, solutions, jobs, timeout, book):
+    """(wall seconds, seconds spent in the notebooks) of one ``bplib grade`` run."""
+    from bplib.cli import main
+
+    started = time.perf_counter()
+    code = main(["grade", str(submissions), "--solutions", str(solutions), "--gradebook",
+                 str(book), "--jobs", str(jobs), "--timeout", str(timeout), "--seed", "1"])
+    wall = time.perf_counter() - started
+    if code != 0:
+        sys.exit(f"bplib grade exited with {code}")
+    with sqlite3.connect(book) as db:
+        inside = db.execute("SELECT SUM(seconds) FROM notebooks").fetchone()[0]
+    return wall, inside
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=4)
+    parser.add_argument("--solutions", type=Path, default=ROOT / "solutions")
+    parser.add_argument("--timeout", type=float, default=300)
+    args = parser.parse_args()
+    solutions = args.solutions if any(args.solutions.glob("*.ipynb")) else FIXTURE
+    names = sorted(p.name for p in solutions.glob("*.ipynb"))
+    print(f"solutions: {solutions} ({len(names)} notebooks), {args.students} students, "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for k in range(args.students):
+            folder = tmp / "submissions" / f"student{k:02d}"
+            folder.mkdir(parents=True)
+            for name in names:
+                shutil.copy(solutions / name, folder / name)
+        alone = run_alone(solutions, names, args.timeout)
+        print(f"solution notebooks run alone:   {alone:7.1f} s")
+        wall1, inside1 = grade(tmp / "submissions", solutions, 1, args.timeout, tmp / "g1.sqlite")
+        per_wall, per_inside = wall1 / args.students, inside1 / args.students
+        print(f"--jobs 1, per submission:       {per_wall:7.1f} s wall  "
+              f"({per_wall / alone:.2f} x alone; goal <= 1.5)")
+        print(f"          in the notebooks:     {per_inside:7.1f} s       "
+              f"({per_inside / alone:.2f} x alone)")
+        wall2, _ = grade(tmp / "submissions", solutions, 2, args.timeout, tmp / "g2.sqlite")
+        print(f"--jobs 2, per submission:       {wall2 / args.students:7.1f} s wall")
+        print(f"speed-up of --jobs 2 over 1:    {wall1 / wall2:7.2f} x")
+
+
+if __name__ == "__main__":
+    main()
