@@ -77,7 +77,8 @@ def digits():
 
 
 def _count(value, name, least):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < least:
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)
+            or value < least):
         raise NotationError(f"{name} must be a whole number >= {least}, got {value!r}")
 
 
@@ -104,7 +105,8 @@ def split(X, y, test_fraction=0.25, seed=0):
     """
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
-        raise NotationError(f"X and y must hold one row per sample, got shapes {X.shape} and {y.shape}")
+        raise NotationError(
+            f"X and y must hold one row per sample, got shapes {X.shape} and {y.shape}")
     if not isinstance(test_fraction, numbers.Real) or not 0 < test_fraction < 1:
         raise NotationError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
     order = np.random.default_rng(seed).permutation(len(X))

@@ -53,8 +53,8 @@ class Layers:
             if value is self._values.get(l):  # net.W[l] -= ...: numpy changed it before the check
                 raise NotationError(
                     f"{e}. The update was made in place (-=), so {name} already holds these "
-                    f"values; write net.{self.symbol}[l] = net.{self.symbol}[l] - lr * g to have a bad "
-                    "update refused with nothing lost") from None
+                    f"values; write net.{self.symbol}[l] = net.{self.symbol}[l] - lr * g "
+                    "to have a bad update refused with nothing lost") from None
             raise
         self._values[l] = a
 

@@ -31,7 +31,8 @@ def _check_highlight(net, highlight):
     l = require_layer(highlight[0], net.L, "W" if len(highlight) == 3 else "x")
     j = highlight[1]
     if not 0 <= j < net.sizes[l]:
-        raise NotationError(f"neuron j = {j} does not exist in layer {l}: j = 0..{net.sizes[l] - 1}")
+        raise NotationError(
+            f"neuron j = {j} does not exist in layer {l}: j = 0..{net.sizes[l] - 1}")
     if len(highlight) == 3 and not 0 <= highlight[2] < net.sizes[l - 1]:
         raise NotationError(f"neuron k = {highlight[2]} does not exist in layer {l - 1}: "
                             f"k = 0..{net.sizes[l - 1] - 1}")

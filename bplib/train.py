@@ -130,5 +130,6 @@ def accuracy(net, X, y):
     if y.ndim == 2 and y.shape[1] > 1:  # one-hot rows
         y = np.argmax(y, axis=1)
     if y.shape != labels.shape:
-        raise NotationError(f"y must hold one label per sample, shape {labels.shape}, got {y.shape}")
+        raise NotationError(
+            f"y must hold one label per sample, shape {labels.shape}, got {y.shape}")
     return float(np.mean(labels == y))
