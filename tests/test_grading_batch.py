@@ -125,6 +125,9 @@ def sigmoid(s):
 EXIT = "import os\n\ndef sigmoid(s):\n    os._exit(1)"
 SEGFAULT = "import ctypes\n\ndef sigmoid(s):\n    return ctypes.string_at(0)"
 MEMORY = "def sigmoid(s):\n    return np.ones((2**40,))"
+# the source of the running test cell is in the kernel's memory; try to
+# smuggle it out through the error message that reaches the feedback
+LEAK = "def sigmoid(s):\n    raise ValueError(get_ipython().user_ns['In'][-1])"
 HUGE = "def sigmoid(s):\n    print('x' * 30_000_000)\n    return 1.0 / (1.0 + np.exp(-s))"
 
 
@@ -182,6 +185,8 @@ def _class(token):
         "segfaults": (make.answered({"sigmoid": SEGFAULT, **alone}), 3, "graded", {"test_sigmoid": "crashed"}, []),
         "hogs_memory": (make.answered({"sigmoid": MEMORY, **alone}), 3, "graded", {"test_sigmoid": "failed"},
                         ["MemoryError"]),
+        "leaks_hidden": (make.answered({"sigmoid": LEAK, **alone}), 3, "graded", {"test_sigmoid": "failed"},
+                         ["ValueError", "[hidden test]"]),
         "huge_output": (make.answered({"sigmoid": HUGE, "layer": LAYER}), 5, "graded", {}, []),
         "bad_json": (b'{"cells": [', 0, "malformed", {}, ["not valid JSON"]),
         "wrong_format": (b'{"nbformat": 5, "cells": []}', 0, "malformed", {}, ["nbformat=5"]),

@@ -130,7 +130,10 @@ def run(args):
     errors = []
     # A plain `kill` must end the run like Ctrl-C does: kernels shut down, and
     # every notebook recorded so far stays in the gradebook.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    except ValueError:  # not the main thread: leave signals alone
+        pass
     pool = ThreadPoolExecutor(max_workers=args.jobs)
     try:
         needed = sorted({n for _, n in todo})
@@ -161,7 +164,10 @@ def run(args):
         return 130
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        except ValueError:
+            pass
         remove_root(options.root)
 
     if args.feedback:

@@ -244,10 +244,10 @@ def _judge(gid, worth, run, expected, options, hidden):
     if run.status == "not run":
         return CellResult(gid, "not run", 0.0, worth, scrub(run.evalue, hidden))
     if run.status == "error":
-        message = f"{run.ename}: {run.evalue}" if run.evalue else run.ename
+        # The type and the start of the message only: a traceback would quote the test.
+        message = f"{run.ename}: {scrub(run.evalue, hidden)[:200]}" if run.evalue else run.ename
         if run.ename == "NotImplementedError":
             message += " (not done yet)"
-        message = scrub(message[:500], hidden)
         return CellResult(gid, "failed", 0.0, worth, message)
     passed, messages = verdict.compare(expected, verdict.reports(run.outputs))
     if passed:

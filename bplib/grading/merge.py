@@ -8,6 +8,7 @@ feedback.
 """
 import copy
 import json
+import warnings
 
 import nbformat
 
@@ -46,8 +47,10 @@ def load(path):
     if major not in (3, 4):
         raise Malformed(f"unsupported notebook format nbformat={major!r} (expected 4)")
     try:
-        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
-        nbformat.validate(nb)
+        with warnings.catch_warnings():  # duplicate cell ids are repaired, not worth a warning
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+            nbformat.validate(nb)
     except Exception as e:  # nbformat raises several kinds on bad structure
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise Malformed(f"the notebook structure is invalid: {first}") from None
