@@ -188,9 +188,11 @@ class Playground(Widget):
 
         wipe(self.ax_loss)
         plot_loss(self.history, self.ax_loss)
+        # plot_loss counts epochs from 1; here entry i is the loss after i steps
+        self.ax_loss.lines[-1].set_xdata(np.arange(len(self.history)))
         self.ax_loss.relim()
         self.ax_loss.autoscale_view()
-        self.ax_loss.set_xlabel("evaluations (1 = before the first step)")
+        self.ax_loss.set_xlabel("gradient-descent steps")
         wipe(self.ax_regions)
         plot_decision_regions(self.net, self.X, self.y, self.ax_regions, resolution=60)
         self.image.value = png(self.fig)
