@@ -18,7 +18,7 @@ from bplib.cli import main
 from bplib.grading import markers
 from bplib.grading.protocol import MIME
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::nbformat.warnings.DuplicateCellId")]
 
 SIGMOID = "def sigmoid(s):\n    return 1.0 / (1.0 + np.exp(-s))"
 LAYER = "def layer(W, b, X):\n    return sigmoid(X @ W.T + b)"

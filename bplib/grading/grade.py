@@ -204,6 +204,7 @@ def grade(student, name, solution, path, expected, seed, options):
         result.flags.append("cells repaired")
     runs = {r.index: r for r in _run(nb, seed, options)}
     hidden = [line for c in solution.cells for line in markers.hidden_part(c.source)]
+    hidden += ["### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"]
 
     for i, cell in enumerate(nb.cells):
         run = runs.get(i)
