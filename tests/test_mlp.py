@@ -365,3 +365,27 @@ def test_trace_and_grads_reprs_name_their_parts():
     assert grads.loss is None
     assert net.gradients(np.ones(2), np.ones(1)).loss == pytest.approx(
         0.5 * float(((net(np.ones(2)) - 1) ** 2).sum()))
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_softmax_as_a_hidden_activation_matches_autograd(batch):
+    """softmax is not element-wise; in a hidden layer its whole Jacobian must be used."""
+    net, x, y, loss = make_case("softmax", 3, OUTPUTS[0], batch, seed=5)
+    grads = net.gradients(x, y, loss)
+    gW, gb, gs, gx, _, _ = reference_grads(net, x, y, loss)
+    for l in range(1, net.L + 1):
+        np.testing.assert_allclose(grads.W[l], gW[l], rtol=RTOL_AUTOGRAD, atol=1e-12)
+        np.testing.assert_allclose(grads.s[l], gs[l], rtol=RTOL_AUTOGRAD, atol=1e-12)
+
+
+def test_dl_dx0_is_computed_only_when_asked_for():
+    net, x, y, loss = make_case("tanh", 2, OUTPUTS[0], batch=True, seed=6)
+    grads = net.gradients(x, y, loss)
+    assert 0 not in dict(grads.x)  # not computed by the backward pass itself
+    np.testing.assert_allclose(grads.x[0], grads.s[1] @ net.W[1], rtol=1e-14)
+    assert 0 in dict(grads.x)
+    # it uses W^(1) as it was at the backward pass, even if W^(1) is replaced later
+    later = net.gradients(x, y, loss)
+    W1 = net.W[1].copy()
+    net.W[1] = 2 * W1
+    np.testing.assert_allclose(later.x[0], later.s[1] @ W1, rtol=1e-14)
