@@ -5,21 +5,9 @@ where a test that cannot run must fail.
 """
 import pytest
 
-from lab_harness import (DEMO, NOTEBOOKS, LabServer, Workbook, cannot_run, launch_chromium,
-                         missing_browser, notebook_paths)
-
-
-def demo_notebook():
-    """One widget of each kind, for working on the tests before notebooks/ is generated."""
-    import nbformat
-
-    cells = ["import bplib.widgets as widgets", "widgets.chain_rule_answer()",
-             "widgets.ChainStepper()", "widgets.NetworkExplorer()", "widgets.JacobianExplorer()",
-             "widgets.Playground()"]
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                 "language": "python"}
-    return nb
+from lab_harness import (BROKEN, DEMO, NOTEBOOKS, LabServer, Workbook, broken_notebook,
+                         cannot_run, demo_notebook, launch_chromium, missing_browser,
+                         notebook_paths)
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +16,9 @@ def lab():
     reason = missing_browser()
     if reason:
         cannot_run(reason)
-    extra = {} if NOTEBOOKS else {DEMO: demo_notebook()}
+    extra = {BROKEN: broken_notebook()}
+    if not NOTEBOOKS:
+        extra[DEMO] = demo_notebook()
     with LabServer(extra=extra) as server:
         yield server
 

@@ -42,6 +42,7 @@ CI = os.environ.get("CI", "").lower() == "true"
 NOTEBOOK_DIR = Path(os.environ.get("BPLIB_NOTEBOOKS", REPO / "notebooks")).resolve()
 NOTEBOOKS = sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb"))
 DEMO = "demo/widgets.ipynb"   # served only while notebooks/ is empty
+BROKEN = "checks/broken.ipynb"  # fails on purpose: the error check must see it
 
 # Without these Chromium keeps trying to reach Google's servers, which on a
 # machine without network costs seconds of retries per page.
@@ -96,6 +97,34 @@ def notebook_paths():
     if NOTEBOOKS:
         return [f"notebooks/{name}" for name in NOTEBOOKS]
     return [DEMO]
+
+
+def demo_notebook():
+    """One widget of each kind, for working on the tests before notebooks/ is generated."""
+    import nbformat
+
+    cells = ["import bplib.widgets as widgets", "widgets.chain_rule_answer()",
+             "widgets.ChainStepper()", "widgets.NetworkExplorer()", "widgets.JacobianExplorer()",
+             "widgets.Playground()"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    return nb
+
+
+def broken_notebook():
+    """A notebook that fails on purpose, to show the run catches what it must."""
+    import nbformat
+
+    ok = nbformat.v4.new_code_cell("print('first cell')")
+    expected = nbformat.v4.new_code_cell("int('one')")
+    expected.metadata["tags"] = ["raises-exception"]
+    error = nbformat.v4.new_code_cell("1 / 0")
+    after = nbformat.v4.new_code_cell("print('never reached')")
+    nb = nbformat.v4.new_notebook(cells=[ok, expected, error, after])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    return nb
 
 
 def launch_chromium(playwright):

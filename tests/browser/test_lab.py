@@ -32,6 +32,19 @@ def test_notebook_runs_in_jupyterlab(workbook, path):
     workbook.release(path)
 
 
+def test_run_reports_an_error_and_the_cells_it_stopped(workbook):
+    from lab_harness import BROKEN
+
+    problems = workbook.run(BROKEN).problems()
+    workbook.release(BROKEN)
+    assert len(problems) == 2, problems
+    assert "shows an error: ZeroDivisionError" in problems[0]
+    assert "never reached" in problems[1]
+    assert problems[1].endswith("was not run")
+    # the cell tagged raises-exception fails as the notebook says it will
+    assert not any("ValueError" in p for p in problems)
+
+
 def widget_of(workbook, kind):
     """The first widget of ``kind`` in the notebooks, scrolled into view, and its page."""
     nb = workbook.find(kind)
