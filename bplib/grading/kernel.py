@@ -256,6 +256,28 @@ class _Kernel:
         return "ok", "", ""
 
 
+async def _start_and_replay(new_kernel, nb, earlier, fatal, timeout, replayable):
+    """A new kernel that has run again the earlier cells that define things.
+
+    A cell that times out or crashes again is added to ``fatal`` and the
+    replay starts over without it.
+    """
+    kernel = new_kernel()
+    await kernel.start()
+    for before in earlier:
+        cell = nb.cells[before.index]
+        if before.index in fatal or not cell.source.strip() or not replayable(cell):
+            continue
+        graded_outputs = cell.outputs  # the first run's outputs are the ones that count
+        status, _, _ = await kernel.run(cell, before.index, timeout)
+        cell.outputs = graded_outputs
+        if status in ("timeout", "crashed"):
+            fatal.add(before.index)
+            await kernel.kill()
+            return await _start_and_replay(new_kernel, nb, earlier, fatal, timeout, replayable)
+    return kernel
+
+
 async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200), user=None,
                        replayable=lambda cell: True):
     """Run every code cell of ``nb`` in ``workdir``; never raises for the cells.
@@ -302,21 +324,9 @@ async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200), 
                 if restarts > MAX_RESTARTS:
                     run.ename, run.evalue = "KernelDied", "the kernel died too often"
                     continue
-                kernel = _Kernel(nb, workdir, env, limits, user)
-                await kernel.start()
-                if restarts:  # a new kernel: define again what the earlier cells defined
-                    for before in runs[:k]:
-                        c = nb.cells[before.index]
-                        if before.index in fatal or not c.source.strip() or not replayable(c):
-                            continue
-                        saved = c.outputs
-                        status, _, _ = await kernel.run(c, before.index, timeout)
-                        c.outputs = saved
-                        if status in ("timeout", "crashed"):
-                            fatal.add(before.index)
-                            await kernel.kill()
-                            kernel = _Kernel(nb, workdir, env, limits, user)
-                            await kernel.start()
+                kernel = await _start_and_replay(
+                    lambda: _Kernel(nb, workdir, env, limits, user), nb,
+                    runs[:k] if restarts else [], fatal, timeout, replayable)
                 restarts += 1
             run.status, run.ename, run.evalue = await kernel.run(
                 cell, run.index, min(timeout, max(1.0, deadline - time.monotonic())))
