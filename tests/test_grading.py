@@ -171,3 +171,28 @@ def test_feedback_and_csv(tmp_path):
     rows = (tmp_path / "s.csv").read_text().splitlines()
     assert rows[0] == "student,layer.ipynb,total,max_total,flags"
     assert rows[1].startswith("ann,5,5,5,") and rows[2].startswith("bo,0,0,5")
+
+
+def test_answers_graded_by_hand_are_kept_and_put_back_when_deleted():
+    sol = make.solution()
+    essay = nbformat.v4.new_markdown_cell("Why sigma'?\n\n### BEGIN SOLUTION\nThe chain rule.\n### END SOLUTION")
+    essay.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False,
+                                  "grade_id": "why", "points": 1, "schema_version": 3}
+    sol.cells.append(essay)
+    assert markers.kind(essay) == "manual" and markers.points(essay) == 1
+    sub = make.student(sol)
+    sub.cells[-1].source = "Because of the chain rule."
+    merged, notes = merge.restore(sol, sub)
+    assert merged.cells[-1].source == "Because of the chain rule." and notes == []
+    del sub.cells[-1]
+    merged, notes = merge.restore(sol, sub)
+    assert "YOUR ANSWER HERE" in merged.cells[-1].source and "chain rule" not in merged.cells[-1].source
+    assert "unanswered" in notes[0]
+
+
+def test_an_nbformat_3_submission_is_read(tmp_path):
+    v3 = nbformat.v3.new_notebook(worksheets=[nbformat.v3.new_worksheet(
+        cells=[nbformat.v3.new_code_cell(input="x = 1")])])
+    path = tmp_path / "old.ipynb"
+    path.write_text(nbformat.v3.writes_json(v3))
+    assert merge.load(path).cells[0].source == "x = 1"
