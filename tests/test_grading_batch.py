@@ -298,3 +298,17 @@ def test_no_work_folders_are_left(graded):
 
     now = {p.name for p in Path(tempfile.gettempdir()).glob("bplib-grade-*")}
     assert not now - before
+
+
+def test_a_solution_that_fails_its_own_tests_stops_the_run(tmp_path, capsys):
+    solution = make.solution()
+    solution.cells[make.cell(solution, "sigmoid")].source = "def sigmoid(s):\n    return s"
+    (tmp_path / "solutions").mkdir()
+    nbformat.write(solution, tmp_path / "solutions" / "layer.ipynb")
+    (tmp_path / "submissions" / "ann").mkdir(parents=True)
+    nbformat.write(make.student(), tmp_path / "submissions" / "ann" / "layer.ipynb")
+    code = main(["grade", str(tmp_path / "submissions"), "--solutions", str(tmp_path / "solutions"),
+                 "--gradebook", str(tmp_path / "grades.sqlite"), "--timeout", "30"])
+    assert code == 2
+    assert "test_sigmoid" in capsys.readouterr().err
+    assert not _rows(tmp_path, "SELECT * FROM notebooks")

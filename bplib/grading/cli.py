@@ -49,6 +49,54 @@ def _fail(message):
     return 2
 
 
+def _grade_all(todo, solutions, submissions, seed, options, book, jobs):
+    """Grade the (student, notebook) pairs of ``todo``, recording each as it finishes.
+
+    Returns
+    -------
+    counts : dict
+        Notebooks graded, failed (missing or malformed) and flagged.
+    errors : list of str
+        Notebooks the grader could not grade (left out of the gradebook).
+    """
+    from tqdm.auto import tqdm
+
+    from .grade import SolutionError, grade, run_solution
+    from .kernel import stop_all
+
+    counts, errors = {"graded": 0, "failed": 0, "flagged": 0}, []
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        # the reference reports, once per notebook and run, on the run's seed
+        needed = sorted({n for _, n in todo})
+        futures = {n: pool.submit(run_solution, solutions[n], seed, options) for n in needed}
+        expected = {}
+        for n, future in futures.items():
+            try:
+                expected[n] = future.result()
+            except SolutionError as e:
+                raise SolutionError(f"{n}: {e}") from None
+        pending = {pool.submit(grade, s, n, solutions[n], submissions / s / n,
+                               expected[n], seed, options): (s, n) for s, n in todo}
+        with tqdm(total=len(pending), desc="grading", unit="notebook") as bar:
+            for future in as_completed(pending):
+                bar.update()
+                try:
+                    result = future.result()
+                except Exception as e:  # the grader's fault: left ungraded, retried next run
+                    errors.append(f"{'/'.join(pending[future])}: {type(e).__name__}: {e}")
+                    continue
+                book.record(result, seed)
+                counts["graded" if result.status == "graded" else "failed"] += 1
+                counts["flagged"] += bool(result.flags)
+    except KeyboardInterrupt:
+        stop_all()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return counts, errors
+
+
 def _user(name):
     """(uid, gid) for --run-as."""
     from .kernel import default_user
@@ -76,13 +124,11 @@ def _warn_if_reachable(solutions):
 
 def run(args):
     """Grade; returns the exit code (0 done, 1 some notebooks not graded, 2 bad usage)."""
-    from tqdm.auto import tqdm
-
     from . import merge
     from .feedback import write_csv, write_feedback
-    from .grade import Options, SolutionError, grade, make_root, remove_root, run_solution
+    from .grade import Options, SolutionError, make_root, remove_root
     from .gradebook import Gradebook
-    from .kernel import can_run_as, stop_all
+    from .kernel import can_run_as
 
     if not args.solutions.is_dir():
         return _fail(f"no solutions folder at {args.solutions}")
@@ -107,13 +153,9 @@ def run(args):
     _warn_if_reachable(args.solutions)
 
     book = Gradebook(args.gradebook)
-    if args.student:
-        for who in args.student:
-            book.forget(who)
-        todo_students = args.student
-    else:
-        todo_students = students
-    done = set() if args.force else book.done()
+    # A student graded again keeps their old rows until each new one replaces it.
+    todo_students = args.student or students
+    done = set() if args.force or args.student else book.done()
     todo = [(s, n) for s in todo_students for n in names if (s, n) not in done]
 
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
@@ -126,44 +168,22 @@ def run(args):
     if args.run_as not in (None, "-") and not can_run_as(options.user):
         return _fail(f"user {args.run_as!r} cannot start {sys.executable}")
     options.root = make_root()
-    counts = {"graded": 0, "failed": 0, "flagged": 0}
-    errors = []
     # A plain `kill` must end the run like Ctrl-C does: kernels shut down, and
     # every notebook recorded so far stays in the gradebook.
     try:
         signal.signal(signal.SIGTERM, signal.default_int_handler)
     except ValueError:  # not the main thread: leave signals alone
         pass
-    pool = ThreadPoolExecutor(max_workers=args.jobs)
     try:
-        needed = sorted({n for _, n in todo})
-        futures = {n: pool.submit(run_solution, solutions[n], seed, options) for n in needed}
-        expected = {}
-        for n, future in futures.items():
-            try:
-                expected[n] = future.result()
-            except SolutionError as e:
-                return _fail(f"{n}: {e}")
-        jobs = {pool.submit(grade, s, n, solutions[n], args.submissions / s / n,
-                            expected[n], seed, options): (s, n) for s, n in todo}
-        with tqdm(total=len(jobs), desc="grading", unit="notebook") as bar:
-            for future in as_completed(jobs):
-                bar.update()
-                try:
-                    result = future.result()
-                except Exception as e:  # the grader's fault: left ungraded, retried next run
-                    errors.append(f"{'/'.join(jobs[future])}: {type(e).__name__}: {e}")
-                    continue
-                book.record(result, seed)
-                counts["graded" if result.status == "graded" else "failed"] += 1
-                counts["flagged"] += bool(result.flags)
+        counts, errors = _grade_all(todo, solutions, args.submissions, seed, options, book,
+                                    args.jobs)
+    except SolutionError as e:
+        return _fail(str(e))
     except KeyboardInterrupt:
-        stop_all()
         print("bplib grade: interrupted; what was graded is in the gradebook, "
               "run the same command again to go on.", file=sys.stderr)
         return 130
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
         except ValueError:
