@@ -42,7 +42,11 @@ class CellResult:
 
 @dataclass
 class NotebookResult:
-    """One student's notebook: ``status`` is graded, missing, malformed or error."""
+    """One student's notebook: ``status`` is graded, missing or malformed.
+
+    ``flags`` say why a person should look at it (cells repaired, a cell
+    that crashed or ran out of time, output cut, answers graded by hand).
+    """
     student: str
     notebook: str
     status: str
@@ -228,6 +232,8 @@ def grade(student, name, solution, path, expected, seed, options):
         result.cells.append(_judge(gid, worth, run, expected.get(gid, []), options, hidden))
         if run.truncated:
             result.flags.append("output truncated")
+        if run.status in ("timeout", "crashed"):
+            result.flags.append(f"test {run.status}")
     result.score = sum(c.score for c in result.cells)
     result.flags = sorted(set(result.flags))
     result.seconds = time.monotonic() - started
