@@ -39,3 +39,19 @@ def workbook(lab, chromium):
     book = Workbook(chromium, lab, notebook_paths())
     yield book
     book.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # A failed browser test leaves a picture of the page, for CI logs without a screen.
+    report = yield
+    book = item.funcargs.get("workbook") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and book is not None and book.page is not None:
+        from lab_harness import artifacts_dir
+
+        name = "".join(c if c.isalnum() or c in "-_" else "_" for c in item.name)
+        try:
+            book.page.screenshot(path=str(artifacts_dir() / f"failed-{name}.png"))
+        except Exception:  # noqa: BLE001 - the report matters more than its picture
+            pass
+    return report

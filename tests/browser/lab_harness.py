@@ -36,6 +36,8 @@ INSTALL_HINT = "install chromium: sudo apt-get install chromium, or run .ci/inst
 WIDGET_KINDS = ("bplib-answer", "bplib-chain-stepper", "bplib-network-explorer",
                 "bplib-jacobian-explorer", "bplib-playground")
 FEEDBACK = ".bplib-feedback"
+# Generous: on CI the two cores are shared with the other test workers.
+TIMEOUT_MS = int(os.environ.get("BPLIB_BROWSER_TIMEOUT", "120")) * 1000
 
 CI = os.environ.get("CI", "").lower() == "true"
 # The student notebooks; BPLIB_NOTEBOOKS points elsewhere, e.g. at solutions/.
@@ -308,7 +310,7 @@ def _js_async(body, path):
     return "async (arg) => { const PATH = " + json.dumps(path) + ";\n" + body + "\n}"
 
 
-def open_lab(browser, lab, path, timeout=60_000):
+def open_lab(browser, lab, path, timeout=TIMEOUT_MS):
     """A new page with JupyterLab at ``/lab/tree/<path>``, once the app has started."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(timeout)
@@ -336,7 +338,7 @@ class NotebookPage:
         self.path = path
 
     @classmethod
-    def open(cls, page, lab, path, timeout=60_000):
+    def open(cls, page, lab, path, timeout=TIMEOUT_MS):
         """Open ``path`` in the JupyterLab of ``page`` (a tab, unless it is open) and start its kernel."""
         self = cls(page, lab, path)
         page.evaluate(_js_async(_JS_PANEL + """
@@ -443,7 +445,7 @@ class NotebookPage:
               () => { run.done = true; },
               (e) => { run.done = true; run.error = String(e); });""", self.path))
 
-    def wait_run(self, timeout=240_000):
+    def wait_run(self, timeout=2 * TIMEOUT_MS):
         """Wait until the run of all cells is over and the status bar reads Idle.
 
         ``notebook:run-all-cells`` resolves once the last cell has finished
@@ -461,7 +463,7 @@ class NotebookPage:
         self.status_bar().get_by_text("Idle").first.wait_for(timeout=timeout)
         self.wait_for_widgets()
 
-    def run_all(self, timeout=240_000):
+    def run_all(self, timeout=2 * TIMEOUT_MS):
         """Clear the outputs, run every cell, and wait until the kernel is idle again."""
         self.start_run()
         self.wait_run(timeout)
@@ -469,7 +471,7 @@ class NotebookPage:
     def status_bar(self):
         return self.page.locator("#jp-main-statusbar")
 
-    def wait_for_widgets(self, timeout=30_000):
+    def wait_for_widgets(self, timeout=TIMEOUT_MS):
         """Wait until every widget output has been drawn (a view comes after its model)."""
         self.page.wait_for_function(_js(_JS_PANEL + """
           return nb().content.widgets.every(cell => {
@@ -599,7 +601,8 @@ class Workbook:
             nb = NotebookPage.open(self.page, self.lab, path)
             nb.start_run()
         except Exception as e:  # noqa: BLE001 - reported by run() of this path
-            self.failed[path] = f"{type(e).__name__}: {e}"
+            self.failed[path] = (f"{type(e).__name__}: {e}\nend of the JupyterLab log:\n"
+                                 + self.lab.log_tail(20))
             return
         self.running[path] = nb
 
