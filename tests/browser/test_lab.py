@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from lab_harness import NOTEBOOKS, cannot_run, feedback_of, notebook_paths
+from lab_harness import NOTEBOOK_DIR, NOTEBOOKS, cannot_run, feedback_of, notebook_paths
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ ERROR_WORDS = re.compile(r"Traceback|\b\w+Error:|\bException\b")
 
 def test_workbook_has_notebooks():
     if not NOTEBOOKS:
-        cannot_run("notebooks/ is empty: generate the student notebooks with "
+        cannot_run(f"{NOTEBOOK_DIR} holds no notebook: generate the student notebooks with "
                    "`bplib student solutions/ notebooks/`")
 
 
