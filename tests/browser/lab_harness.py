@@ -5,15 +5,17 @@ copy of ``notebooks/`` and ``solutions/`` from a temporary folder in which
 HOME and every Jupyter, IPython and matplotlib folder also live, with
 autosave off: nothing the browser does reaches the repository or the user's
 home. ``launch_chromium`` starts Debian's ``/usr/bin/chromium`` through the
-Python playwright package, and ``NotebookPage`` drives one notebook in it.
+Python playwright package; ``NotebookPage`` drives one notebook tab in it and
+``Workbook`` runs each notebook once, in one JupyterLab page.
 
 Use::
 
     with LabServer() as lab, sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        nb = NotebookPage.open(browser, lab, "notebooks/01_recap.ipynb")
-        nb.run_all()
-        assert not nb.errors()
+        book = Workbook(launch_chromium(pw), lab, notebook_paths())
+        nb = book.run("notebooks/01_start_here.ipynb")   # opened, all cells run
+        assert not nb.problems()
+        nb.screenshot()
+        book.close()
 """
 import json
 import os
@@ -560,15 +562,6 @@ class NotebookPage:
 def feedback_of(widget):
     """The text a widget's feedback area shows now."""
     return widget.locator(FEEDBACK).first.inner_text()
-
-
-def wait_for_change(widget, before, timeout=10_000):
-    """Wait until the feedback of ``widget`` differs from ``before``; return the new text."""
-    area = widget.locator(FEEDBACK).first
-    handle = area.element_handle()
-    widget.page.wait_for_function("([e, before]) => e.innerText !== before",
-                                  arg=[handle, before], timeout=timeout)
-    return area.inner_text()
 
 
 class Workbook:

@@ -5,7 +5,6 @@ output, and each kind of bplib widget answers a key press or a click by
 changing what its feedback area shows. Screenshots land in artifacts/browser/.
 """
 import json
-import math
 import re
 
 import pytest
