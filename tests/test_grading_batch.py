@@ -289,6 +289,8 @@ def test_flags_and_csv(graded):
     assert "output truncated" in by_name["huge_output"]
     assert "malformed" in by_name["bad_json"]
     assert "cell crashed" not in by_name["correct"] and by_name["correct"].endswith(",5,5,")
+    assert "test crashed" in by_name["exits"] and "test timeout" in by_name["loops"]
+    assert "cells repaired" in by_name["deleted_test"]
 
 
 def test_no_work_folders_are_left(graded):
