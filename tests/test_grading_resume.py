@@ -68,7 +68,9 @@ def _kernels_of(pid):
 
 
 def _stop_after(course, rows, sig):
-    """Start a run, send ``sig`` once ``rows`` notebooks are recorded; return its exit code."""
+    """Start a run, send ``sig`` once ``rows`` notebooks are recorded.
+
+    Returns the exit code, or the pid when ``sig`` is SIGKILL."""
     proc = subprocess.Popen(_command(course), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
     while len(_rows(course)) < rows and proc.poll() is None and time.monotonic() < deadline:
@@ -80,6 +82,9 @@ def _stop_after(course, rows, sig):
     while _kernels_of(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _kernels_of(proc.pid)
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+        return proc.pid
     return proc.returncode
 
 
@@ -88,13 +93,17 @@ def test_a_stopped_run_loses_nothing_and_the_next_one_finishes(course):
     first = _rows(course)
     assert 1 <= len(first) < len(STUDENTS)
 
-    assert _stop_after(course, len(first) + 1, signal.SIGKILL) == -signal.SIGKILL
+    killed = _stop_after(course, len(first) + 1, signal.SIGKILL)
+    import tempfile  # nothing could remove its work folder
+    assert list(Path(tempfile.gettempdir()).glob(f"bplib-grade-{killed}-*"))
     second = _rows(course)
     assert len(second) < len(STUDENTS)
     assert all(second[s] == first[s] for s in first)  # nothing graded twice
 
     done = subprocess.run(_command(course), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    # the killed run's work folder went with the next run
+    assert not list(Path(tempfile.gettempdir()).glob(f"bplib-grade-{killed}-*"))
     assert f"{len(second)} already in the gradebook" in done.stdout
     final = _rows(course)
     assert {s: r[0] for s, r in final.items()} == {s: v[1] for s, v in STUDENTS.items()}

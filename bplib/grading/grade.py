@@ -70,7 +70,8 @@ def make_root():
     the kernels running beside it (root ignores permission bits: see
     ``Options.user``).
     """
-    root = Path(tempfile.mkdtemp(prefix="bplib-grade-"))
+    _remove_stale_roots()
+    root = Path(tempfile.mkdtemp(prefix=f"bplib-grade-{os.getpid()}-"))
     _font_cache(root / "matplotlib")
     root.chmod(0o311)
     return root
@@ -82,6 +83,19 @@ def _font_cache(folder):
     subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
                    env={"MPLCONFIGDIR": str(folder), "PATH": os.defpath},
                    capture_output=True, timeout=120, check=False)
+
+
+def _remove_stale_roots():
+    """Remove the folders of earlier runs that were killed before they could."""
+    for old in Path(tempfile.gettempdir()).glob("bplib-grade-*-*"):
+        try:
+            pid = int(old.name.split("-")[2])
+            os.kill(pid, 0)  # raises when no such process is left
+        except ProcessLookupError:
+            if old.stat().st_uid == os.geteuid():
+                remove_root(old)
+        except (ValueError, OSError):
+            continue
 
 
 def remove_root(root):
