@@ -239,8 +239,9 @@ class LabServer:
                     self.proc.wait()
         if self.proc is not None:
             self._log.close()
-            try:
-                shutil.copy(self.log_path, artifacts_dir() / "jupyterlab.log")
+            try:  # kept for CI logs, without the token
+                text = self.log_path.read_text(errors="replace").replace(self.token, "<token>")
+                (artifacts_dir() / "jupyterlab.log").write_text(text)
             except OSError:
                 pass
             self.proc = None
