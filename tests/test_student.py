@@ -210,6 +210,23 @@ def test_generation_is_byte_for_byte_reproducible(tmp_path):
     assert "execution" not in out.cells[3].metadata
 
 
+def test_comparison_masks_the_bytes_of_pictures_only(tmp_path):
+    def notebook(png, text, buffer):
+        nb = new_notebook()
+        nb.cells = [new_code_cell("plot()", id="plot", outputs=[
+            new_output("display_data", data={"image/png": png, "text/plain": text})])]
+        nb.metadata["widgets"] = {student.WIDGET_STATE: {"state": {"1": {"buffers": [
+            {"data": buffer, "encoding": "base64", "path": ["value"]}]}}}}
+        path = tmp_path / f"{png}{text}{buffer}.ipynb"
+        nbformat.write(nb, str(path))
+        return path
+
+    base = notebook("iVBORa", "<Figure>", "iVBORx")
+    assert student.same(base, notebook("iVBORb", "<Figure>", "iVBORy"))  # other pixels
+    assert not student.same(base, notebook("iVBORa", "<Figure 2>", "iVBORx"))
+    assert "<Figure 2>" in "\n".join(student._diff(base, notebook("iVBORa", "<Figure 2>", "iVBORx"), "n"))
+
+
 def _has_kernel():
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -244,7 +261,7 @@ def test_committed_student_notebook_is_what_the_generator_makes(regenerated):
     path, _ = regenerated
     committed = NOTEBOOKS / path.name
     assert committed.exists(), f"{committed} is missing: run `bplib student solutions/ notebooks/`"
-    if committed.read_bytes() != path.read_bytes():
+    if not student.same(committed, path):
         diff = "\n".join(student._diff(committed, path, path.name))
         pytest.fail(f"{committed} differs from a fresh generation "
                     f"(run `bplib student solutions/ notebooks/ {path.name}`):\n{diff}")
