@@ -45,20 +45,20 @@ class Activation(Function):
 
 def _sigmoid(s):
     # 1 / (1 + e^-s) = (1 + tanh(s/2)) / 2, which cannot overflow; in place to
-    # avoid temporaries.
-    x = np.multiply(s, 0.5)
+    # avoid temporaries; a number s becomes a 0-d array so the same lines hold.
+    x = np.asarray(np.multiply(s, 0.5))
     np.tanh(x, out=x)
     x *= 0.5
     x += 0.5
-    return x
+    return x if x.ndim else x[()]
 
 
 sigmoid = Activation("sigmoid", _sigmoid, lambda s: _sigmoid(s) * (1 - _sigmoid(s)),
                      df_from_x=lambda x: x * (1 - x), latex=r"\sigma({})")
 tanh = Activation("tanh", np.tanh, lambda s: 1 - np.tanh(s) ** 2,
                   df_from_x=lambda x: 1 - x * x, latex=r"\tanh({})")
-relu = Activation("relu", lambda s: np.maximum(s, 0), lambda s: (s > 0).astype(float),
-                  df_from_x=lambda x: (x > 0).astype(float),
+relu = Activation("relu", lambda s: np.maximum(s, 0), lambda s: np.greater(s, 0).astype(float),
+                  df_from_x=lambda x: np.greater(x, 0).astype(float),
                   latex=r"\mathrm{{ReLU}}({})")
 identity = Activation("identity", lambda s: s, np.ones_like, latex="{}")
 

@@ -30,6 +30,10 @@ def test_elementwise_activation_and_its_derivative(sigma, f, df):
     np.testing.assert_allclose(sigma.backward(batch, sigma(batch), np.ones_like(batch)),
                                df(batch), rtol=1e-12, atol=1e-15)
     assert sigma.elementwise and bplib.activations.get(sigma.name) is sigma
+    # a plain number, as a student types it, gives a number
+    for number in (0.4, np.float64(0.4), 2):
+        assert np.shape(sigma(number)) == () and np.shape(sigma.derivative(number)) == ()
+        np.testing.assert_allclose(sigma(number), f(np.float64(number)), rtol=1e-13)
 
 
 def test_sigmoid_does_not_overflow():
