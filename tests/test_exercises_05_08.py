@@ -99,8 +99,10 @@ def test_nb06_local_derivatives_taken_at_x_are_named():
 def test_nb06_check_prints_not_done_for_a_stub(capsys):
     def stub(x):
         raise NotImplementedError()
-    assert check("df", nb06.test_df, stub) is False
+    assert check("df", nb06.test_df, stub) is None  # a cell shows the feedback, not False
     assert "not done yet" in capsys.readouterr().out
+    check("df", nb06.test_df, nb06.df)
+    assert capsys.readouterr().out == "df: correct\n"
 
 
 # --- 07: the Jacobian chain ---------------------------------------------------------

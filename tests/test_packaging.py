@@ -1,5 +1,7 @@
-"""pyproject.toml and environment.yml name the same dependencies."""
+"""pyproject.toml and environment.yml name the same dependencies; importing bplib is light."""
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -41,3 +43,11 @@ def test_same_lower_bounds():
 
 def test_environment_installs_the_package():
     assert "-e ." in (ROOT / "environment.yml").read_text()
+
+
+def test_import_leaves_matplotlib_and_ipywidgets_until_they_are_used():
+    code = ("import sys, bplib\n"
+            "assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules\n"
+            "assert callable(bplib.plots.draw_network) and 'matplotlib' in sys.modules\n"
+            "assert bplib.widgets.Playground and 'ipywidgets' in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

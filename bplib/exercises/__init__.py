@@ -11,6 +11,9 @@ NOT_DONE = "not done yet: write your code where it says YOUR CODE HERE, then run
 def check(title, test, *args):
     """Run ``test(*args)`` and print one line of feedback.
 
+    Nothing is returned, so a notebook cell ending in ``check(...)`` shows the
+    feedback alone.
+
     Parameters
     ----------
     title : str
@@ -18,11 +21,6 @@ def check(title, test, *args):
     test : callable
         Calls the student's code and raises AssertionError with a message in
         the lecture's words when the answer is wrong.
-
-    Returns
-    -------
-    bool
-        Whether the check passed.
     """
     try:
         test(*args)
@@ -34,8 +32,6 @@ def check(title, test, *args):
         print(f"{title}: your code raised {type(e).__name__}: {e}")
     else:
         print(f"{title}: correct")
-        return True
-    return False
 
 
 def attempt(fn, reference, *args, what=None):
