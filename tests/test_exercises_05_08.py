@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import bplib
-from bplib.exercises import check, nb05, nb06, nb07, nb08
+from bplib.exercises import check, nb05, nb06, nb07, nb08, passes
 
 
 def fails_with(test, fn, *words):
@@ -103,6 +103,15 @@ def test_nb06_check_prints_not_done_for_a_stub(capsys):
     assert "not done yet" in capsys.readouterr().out
     check("df", nb06.test_df, nb06.df)
     assert capsys.readouterr().out == "df: correct\n"
+
+
+def test_passes_is_silent_and_says_whether_a_test_passes(capsys):
+    def stub(x):
+        raise NotImplementedError()
+    assert passes(nb06.test_df, nb06.df) is True
+    assert passes(nb06.test_df, stub) is False
+    assert passes(nb06.test_df, lambda x: 2 * x) is False
+    assert capsys.readouterr().out == ""
 
 
 # --- 07: the Jacobian chain ---------------------------------------------------------

@@ -34,6 +34,20 @@ def check(title, test, *args):
         print(f"{title}: correct")
 
 
+def passes(test, *args):
+    """Whether ``test(*args)`` passes, silently: for choosing what a later cell uses.
+
+    Returns
+    -------
+    bool
+    """
+    try:
+        test(*args)
+    except Exception:  # not done, wrong or crashing: all mean "not yet"
+        return False
+    return True
+
+
 def attempt(fn, reference, *args, what=None):
     """``fn(*args)``, or ``reference(*args)`` with a note while fn is not done.
 
