@@ -8,12 +8,23 @@ For each network it prints, measured side by side in one run:
 - step / floor (goal: <= 1.15 on the two large networks, <= 2 on the small one);
 - backward / forward (goal: <= 2.5; it is the point of the lecture that
   backprop costs a small constant times the forward pass);
-- loop / step: a per-sample loop over the batch against the batched step.
+- loop / step: a per-sample loop over the batch against the batched step;
+- faults: page faults per step, a sign that the allocator handed back memory.
 
-Usage: python benchmarks/backprop.py [--repeat R]
+glibc returns freed memory to the system once the top of its heap is free
+beyond a threshold, and the next step pays a page fault per 4 KiB page it
+touches again: up to a tenth of a step, falling on the step or the floor
+depending on the order of earlier allocations. The script asks glibc to keep
+freed memory (mallopt, as MALLOC_TOP_PAD_ would), the same for both, so that
+the ratio measures the arithmetic; ``--system-malloc`` leaves glibc as it is.
+Times are the best of interleaved blocks of calls, so a change in the load of
+the machine hits all alike.
+
+Usage: python benchmarks/backprop.py [--blocks B] [--sigma NAME] [--system-malloc]
 """
 import argparse
-import statistics
+import ctypes
+import resource
 import time
 
 import numpy as np
@@ -22,16 +33,43 @@ import bplib
 
 CASES = [([64, 128, 10], 32), ([784, 256, 256, 10], 128), ([784, 1024, 1024, 10], 256)]
 GOALS = {0: 2.0, 1: 1.15, 2: 1.15}
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
 
 
-def median_time(fn, repeat):
-    fn()  # warm up caches and BLAS threads
-    times = []
-    for _ in range(repeat):
+def keep_freed_memory():
+    """Ask glibc to keep freed memory for the next allocation; False where it cannot."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    return bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30) and libc.mallopt(M_MMAP_THRESHOLD, 1 << 25))
+
+
+def best_times(fns, blocks, block_seconds=0.02):
+    """The best time per call of each function, over interleaved blocks of calls."""
+    calls = []
+    for fn in fns:
+        fn()  # warm up caches and BLAS threads
         t = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        calls.append(max(1, int(block_seconds / max(time.perf_counter() - t, 1e-7))))
+    best = [float("inf")] * len(fns)
+    for _ in range(blocks):
+        for i, fn in enumerate(fns):
+            t = time.perf_counter()
+            for _ in range(calls[i]):
+                fn()
+            best[i] = min(best[i], (time.perf_counter() - t) / calls[i])
+    return best
+
+
+def page_faults(fn, calls=10):
+    """Minor page faults per call of fn."""
+    fn()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        fn()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
 
 
 def matmul_floor(net, X, Y):
@@ -59,27 +97,30 @@ def per_sample(net, X, Y):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--blocks", type=int, default=30, help="interleaved blocks per timing")
+    parser.add_argument("--sigma", default="sigmoid", help="activation of the layers")
+    parser.add_argument("--system-malloc", action="store_true",
+                        help="leave glibc's trimming of freed memory on")
     args = parser.parse_args()
+    kept = not args.system_malloc and keep_freed_memory()
+    print(f"sigma = {args.sigma}; freed memory {'kept by malloc' if kept else 'as glibc does'}")
     print(f"{'sizes':<24}{'N':>5}{'step ms':>10}{'floor ms':>10}{'step/floor':>12}"
-          f"{'goal':>7}{'bwd/fwd':>9}{'loop/step':>11}")
+          f"{'goal':>7}{'bwd/fwd':>9}{'loop/step':>11}{'faults':>8}")
     for i, (sizes, N) in enumerate(CASES):
         rng = np.random.default_rng(0)
-        net = bplib.MLP(sizes, seed=0)
+        net = bplib.MLP(sizes, sigma=args.sigma, seed=0)
         X, Y = rng.random((N, sizes[0])), rng.random((N, sizes[-1]))
         trace = net.forward(X)
         dl_dxL = bplib.quadratic.gradient(trace.output, Y)
-        # Interleave the measurements so that a change in machine load hits all alike.
-        t = {k: [] for k in ("step", "floor", "fwd", "bwd")}
-        for _ in range(3):
-            t["step"].append(median_time(lambda: net.gradients(X, Y), args.repeat))
-            t["floor"].append(median_time(lambda: matmul_floor(net, X, Y), args.repeat))
-            t["fwd"].append(median_time(lambda: net.forward(X), args.repeat))
-            t["bwd"].append(median_time(lambda: net.backward(trace, dl_dxL), args.repeat))
-        step, floor, fwd, bwd = (min(t[k]) for k in ("step", "floor", "fwd", "bwd"))
-        loop = median_time(lambda: per_sample(net, X, Y), max(3, args.repeat // 10))
+        step, floor, fwd, bwd = best_times([lambda: net.gradients(X, Y),
+                                            lambda: matmul_floor(net, X, Y),
+                                            lambda: net.forward(X),
+                                            lambda: net.backward(trace, dl_dxL)], args.blocks)
+        loop, = best_times([lambda: per_sample(net, X, Y)], max(3, args.blocks // 10))
+        faults = page_faults(lambda: net.gradients(X, Y))
         print(f"{str(sizes):<24}{N:>5}{step * 1e3:>10.3f}{floor * 1e3:>10.3f}"
-              f"{step / floor:>12.2f}{GOALS[i]:>7.2f}{bwd / fwd:>9.2f}{loop / step:>11.1f}")
+              f"{step / floor:>12.2f}{GOALS[i]:>7.2f}{bwd / fwd:>9.2f}{loop / step:>11.1f}"
+              f"{faults:>8.0f}")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ def as_real_array(value, name):
 
 def require_finite(a, name):
     """Raise if `a` holds NaN or an infinity, saying where the first one is."""
-    if not np.isfinite(a).all():
+    # NaN and inf reach the sum, so a finite sum settles it without the boolean
+    # copy that isfinite makes; a sum that overflowed is looked at entry by entry.
+    if not np.isfinite(a.sum()) and not np.isfinite(a).all():
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         raise NotationError(
             f"{name} holds NaN or infinite values (the first at index {where}); "

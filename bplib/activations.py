@@ -21,7 +21,8 @@ class Activation(Function):
         sigma and sigma', element-wise on arrays of any shape.
     df_from_x : callable, optional
         sigma' written in terms of x = sigma(s), which the forward pass kept;
-        cheaper than recomputing from s (sigmoid: x (1 - x)).
+        cheaper than recomputing from s (sigmoid: x (1 - x)). It must return
+        a new array.
     """
 
     def __init__(self, name, f, df, df_from_x=None, latex=None):
@@ -39,22 +40,34 @@ class Activation(Function):
         -------
         dl_ds : array of the same shape
         """
-        dsigma = self.df_from_x(x) if self.df_from_x else self.df(s)
-        return dsigma * dl_dx
+        if self.df_from_x is None:
+            return self.df(s) * dl_dx
+        dl_ds = self.df_from_x(x)  # a new array, so the product can be taken in place
+        dl_ds *= dl_dx
+        return dl_ds
 
 
 def _sigmoid(s):
-    # 1 / (1 + e^-s) = (1 + tanh(s/2)) / 2, which cannot overflow; in place to
-    # avoid temporaries; a number s becomes a 0-d array so the same lines hold.
-    x = np.asarray(np.multiply(s, 0.5))
-    np.tanh(x, out=x)
-    x *= 0.5
-    x += 0.5
+    # 1 / (1 + e^{-s}) in place on one new array: exact in relative terms in
+    # both tails. For s < -709, e^{-s} overflows to inf and 1 / inf = 0 is the
+    # right value, so that overflow (and e^{-s} = 0 for s > 745) is not worth a warning.
+    x = np.asarray(np.negative(s, dtype=float))
+    with np.errstate(over="ignore", under="ignore"):
+        np.exp(x, out=x)
+    x += 1
+    np.reciprocal(x, out=x)
     return x if x.ndim else x[()]
 
 
-sigmoid = Activation("sigmoid", _sigmoid, lambda s: _sigmoid(s) * (1 - _sigmoid(s)),
-                     df_from_x=lambda x: x * (1 - x), latex=r"\sigma({})")
+def _dsigmoid_from_x(x):
+    # sigma' = x (1 - x) with one new array
+    d = np.subtract(1.0, x)
+    d *= x
+    return d
+
+
+sigmoid = Activation("sigmoid", _sigmoid, lambda s: _dsigmoid_from_x(_sigmoid(s)),
+                     df_from_x=_dsigmoid_from_x, latex=r"\sigma({})")
 tanh = Activation("tanh", np.tanh, lambda s: 1 - np.tanh(s) ** 2,
                   df_from_x=lambda x: 1 - x * x, latex=r"\tanh({})")
 relu = Activation("relu", lambda s: np.maximum(s, 0), lambda s: np.greater(s, 0).astype(float),

@@ -30,6 +30,10 @@ class Loss:
         xL = _output(xL)
         return self.grad(xL, self.targets(xL, y))
 
+    def value_and_grad(self, xL, y):
+        """l and dl/dx^(L) for checked arrays, as ``net.gradients`` needs both."""
+        return float(self.value(xL, y)), self.grad(xL, y)
+
     def __repr__(self):
         return self.name
 
@@ -62,6 +66,10 @@ class Quadratic(Loss):
 
     def grad(self, xL, y):
         return xL - y
+
+    def value_and_grad(self, xL, y):
+        dl_dxL = xL - y  # the value is 1/2 ||dl/dx^(L)||^2: one subtraction serves both
+        return 0.5 * float(np.vdot(dl_dxL, dl_dxL)), dl_dxL
 
 
 class CrossEntropy(Loss):

@@ -218,7 +218,7 @@ class MLP:
             s_l = ss[l] = x_l @ self.W[l].T   # s = W x + b, for rows of a batch too
             s_l += self.b[l]
             x_l = xs[l] = self.activation(l)(s_l)
-        if not np.isfinite(x_l).all():
+        if not np.isfinite(x_l.sum()) and not np.isfinite(x_l).all():
             raise NotationError(
                 f"x^(L) holds NaN or infinite values: the weights have grown too large "
                 "(lower the learning rate) or were set to such values")
@@ -279,7 +279,7 @@ class MLP:
             if l > 1:
                 dl_dx = gx[l - 1] = dl_ds @ self.W[l]
         W1, dl_ds1, L = self.W[1], gs[1], self.L
-        gW, gb, gs, gx = ({l: g[l] for l in sorted(g)} for g in (gW, gb, gs, gx))  # l = 1..L
+        gW, gb, gs, gx = (dict(reversed(g.items())) for g in (gW, gb, gs, gx))  # l = 1..L
         return Grads(Computed("dl/dW", gW, L), Computed("dl/db", gb, L), Computed("dl/ds", gs, L),
                      Computed("dl/dx", gx, L, lazy={0: lambda: dl_ds1 @ W1}))
 
@@ -298,9 +298,9 @@ class MLP:
         """
         loss = losses.get(loss)
         trace = self.forward(x)
-        y = loss.targets(trace.output, y)
-        grads = self._backward(trace, loss.grad(trace.output, y))
-        grads.loss = float(loss.value(trace.output, y))
+        value, dl_dxL = loss.value_and_grad(trace.output, loss.targets(trace.output, y))
+        grads = self._backward(trace, dl_dxL)
+        grads.loss = value
         return grads
 
     def copy(self):

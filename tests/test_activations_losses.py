@@ -16,7 +16,7 @@ S = np.array([-30.0, -2.5, -0.3, 0.4, 1.7, 30.0])
     (identity, lambda s: s, np.ones_like),
 ])
 def test_elementwise_activation_and_its_derivative(sigma, f, df):
-    # sigmoid is (1 + tanh(s/2)) / 2, exact to ~1e-16 in absolute terms, not relative ones
+    # relu and identity are exact; sigmoid and tanh to a few ulp
     np.testing.assert_allclose(sigma(S), f(S), rtol=1e-13, atol=1e-15)
     # in the tails sigma' ~ 1e-13 is computed as a difference from 1: exact to ~1e-16 only
     np.testing.assert_allclose(sigma.derivative(S), df(S), rtol=1e-12, atol=1e-15)
@@ -40,6 +40,9 @@ def test_sigmoid_does_not_overflow():
     with np.errstate(all="raise"):  # 1 / (1 + e^{1000}) would overflow
         x = sigmoid(np.array([-1000.0, 1000.0]))
     np.testing.assert_array_equal(x, [0.0, 1.0])
+    # and keeps its relative precision in the left tail, where sigma(s) ~ e^s
+    s = np.array([-30.0, -300.0, -700.0])
+    np.testing.assert_allclose(sigmoid(s), np.exp(s) / (1 + np.exp(s)), rtol=1e-15, atol=0)
 
 
 def test_softmax_rows_are_probabilities_and_shift_invariant(rng):
