@@ -17,16 +17,22 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+# One pytest run: the library, grading and browser tests, and nbval on every
+# notebook (solutions and student versions), outputs compared cell by cell.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests/ \
-	    --nbval solutions/ --nbval-sanitize-with tests/sanitize.cfg \
-	    notebooks/ -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 --dist loadfile -p no:cacheprovider tests/ \
+	    --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
+	    solutions/ notebooks/
 
 student: $(STAMP)
 	$(BIN)/bplib student solutions/ notebooks/
 
+# Figures, not pass/fail: each script prints its ratios against its goal.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/backprop.py
+	$(BIN)/python benchmarks/widgets.py
+	$(BIN)/python benchmarks/notebooks.py
+	$(BIN)/python benchmarks/grading.py
 
 clean:
 	rm -rf $(VENV)
