@@ -305,7 +305,8 @@ def _without_pictures(value):
     # A PNG's bytes depend on the fonts and the matplotlib build of the machine
     # that drew it; the picture's place and kind are compared, not its bytes.
     if isinstance(value, dict):
-        return {k: "<picture>" if k == "image/png" or (k == "data" and value.get("encoding") == "base64")
+        base64 = value.get("encoding") == "base64"  # a widget's image buffer
+        return {k: "<picture>" if k == "image/png" or (k == "data" and base64)
                 else _without_pictures(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_without_pictures(v) for v in value]
