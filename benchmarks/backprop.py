@@ -13,8 +13,9 @@ For each network it prints, measured side by side in one run:
 
 glibc returns freed memory to the system once the top of its heap is free
 beyond a threshold, and the next step pays a page fault per 4 KiB page it
-touches again: up to a tenth of a step, falling on the step or the floor
-depending on the order of earlier allocations. The script asks glibc to keep
+touches again: a quarter to a half of a step on the larger networks of this
+machine, falling on the step or the floor depending on the order of earlier
+allocations. The script asks glibc to keep
 freed memory (mallopt, as MALLOC_TOP_PAD_ would), the same for both, so that
 the ratio measures the arithmetic; ``--system-malloc`` leaves glibc as it is.
 Times are the best of interleaved blocks of calls, so a change in the load of
@@ -42,7 +43,8 @@ def keep_freed_memory():
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
         return False
-    return bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30) and libc.mallopt(M_MMAP_THRESHOLD, 1 << 25))
+    return bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
+                and libc.mallopt(M_MMAP_THRESHOLD, 1 << 25))
 
 
 def best_times(fns, blocks, block_seconds=0.02):

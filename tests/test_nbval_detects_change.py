@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbval.plugin import get_sanitize_patterns
 
 ROOT = Path(__file__).resolve().parents[1]
 SANITIZE = ROOT / "tests" / "sanitize.cfg"
@@ -93,14 +94,9 @@ def test_lax_nbval_compares_the_checks_of_a_student_notebook(tmp_path):
 
 
 def _sanitized(text):
-    """``text`` after every regex of sanitize.cfg, as nbval applies them."""
-    import configparser
-
-    config = configparser.ConfigParser(interpolation=None)
-    config.read(SANITIZE)
-    for section in config.sections():
-        text = re.sub(config[section]["regex"], config[section]["replace"].replace("\\1", r"\g<1>"),
-                      text)
+    """``text`` after every regex of sanitize.cfg, read and applied as nbval does."""
+    for regex, replace in get_sanitize_patterns(SANITIZE.read_text()):
+        text = re.sub(regex, replace, text)
     return text
 
 
