@@ -40,6 +40,7 @@ WIDGET_KINDS = ("bplib-answer", "bplib-chain-stepper", "bplib-network-explorer",
 FEEDBACK = ".bplib-feedback"
 # Generous: on CI the two cores are shared with the other test workers.
 TIMEOUT_MS = int(os.environ.get("BPLIB_BROWSER_TIMEOUT", "120")) * 1000
+STOP_ON_ERROR_SECONDS = 2.0  # requests after an error that a kernel still drops
 
 CI = os.environ.get("CI", "").lower() == "true"
 # The student notebooks; BPLIB_NOTEBOOKS points elsewhere, e.g. at solutions/.
@@ -202,6 +203,14 @@ class LabServer:
             path = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / f"{plugin}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
+
+        # Run all sends every cell at once and leaves it to the kernel to drop the
+        # requests queued behind an error; with ipykernel's default window of 0 s a
+        # request that reaches it a moment late still runs, on busy cores it does.
+        profile = Path(env["IPYTHONDIR"]) / "profile_default"
+        profile.mkdir(parents=True, exist_ok=True)
+        (profile / "ipython_kernel_config.py").write_text(
+            f"c.IPythonKernel.stop_on_error_timeout = {STOP_ON_ERROR_SECONDS}\n")
 
         self.log_path = self.tmp / "jupyterlab.log"
         self._log = open(self.log_path, "wb")
