@@ -47,7 +47,7 @@ def run_alone(solutions, names, timeout):
 
 def grade(submissions, solutions, jobs, timeout, book):
     """(wall seconds, seconds spent in the notebooks) of one ``bplib grade`` run."""
-    from bplib.cli import main
+    from bpinstructor.cli import main
 
     started = time.perf_counter()
     code = main(["grade", str(submissions), "--solutions", str(solutions), "--gradebook",

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import bplib
-from bplib.exercises import check, nb05, nb06, nb07, nb08, passes
+from bpcourse import check, nb05, nb06, nb07, nb08, passes
 
 
 def fails_with(test, fn, *words):

@@ -8,11 +8,11 @@ import nbformat
 import pytest
 from grading_fixtures import make
 
-from bplib.grading import markers, merge, verdict
-from bplib.grading.feedback import feedback, write_csv
-from bplib.grading.grade import CellResult, NotebookResult, scrub
-from bplib.grading.gradebook import Gradebook
-from bplib.grading.protocol import MIME
+from bpinstructor.grading import markers, merge, verdict
+from bpinstructor.grading.feedback import feedback, write_csv
+from bpinstructor.grading.grade import CellResult, NotebookResult, scrub
+from bpinstructor.grading.gradebook import Gradebook
+from bpcourse.report import MIME
 
 
 def test_student_version_stubs_solutions_and_drops_hidden_tests():

@@ -14,9 +14,9 @@ import nbformat
 import pytest
 from grading_fixtures import make
 
-from bplib.cli import main
-from bplib.grading import markers
-from bplib.grading.protocol import MIME
+from bpinstructor.cli import main
+from bpinstructor.grading import markers
+from bpcourse.report import MIME
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::nbformat.warnings.DuplicateCellId")]
 

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from grading_fixtures import make
 
-from bplib.grading import markers, merge
+from bpinstructor.grading import markers, merge
 
 
 def _nbgrader():

@@ -37,7 +37,7 @@ def course(tmp_path):
 
 
 def _command(course, *extra):
-    return [sys.executable, "-m", "bplib.cli", "grade", str(course / "submissions"),
+    return [sys.executable, "-m", "bpinstructor.cli", "grade", str(course / "submissions"),
             "--solutions", str(course / "solutions"), "--gradebook", str(course / "g.sqlite"),
             "--timeout", "10", "--jobs", "1", *extra]
 

@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from bplib import student
-from bplib.exercises import NOT_DONE
+from bpinstructor import student
+from bpcourse import NOT_DONE
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, NOTEBOOKS = ROOT / "solutions", ROOT / "notebooks"
@@ -309,7 +309,7 @@ def test_check_command_fails_on_a_changed_student_notebook(tmp_path):
     nb = json.loads((out / "01_x.ipynb").read_text())
     nb["cells"][2]["source"] = ["def f(x):\n", "    return 2 * x"]
     (out / "01_x.ipynb").write_text(json.dumps(nb, indent=1))
-    result = subprocess.run([sys.executable, "-m", "bplib.student", str(sol), str(out), "--check"],
+    result = subprocess.run([sys.executable, "-m", "bpinstructor.student", str(sol), str(out), "--check"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
     assert "differs from a fresh generation" in result.stderr and "@@" in result.stderr

@@ -52,7 +52,7 @@ def solution():
     """The solution notebook: two exercises worth 2 and 3 points."""
     cells = [
         new_markdown_cell("# One layer of an MLP\n\nx^(l) = sigma(W^(l) x^(l-1) + b^(l))."),
-        _nbgrader(new_code_cell("import numpy as np\nfrom bplib.grading import probe_rng, report"),
+        _nbgrader(new_code_cell("import numpy as np\nfrom bpcourse.report import probe_rng, report"),
                   "setup", locked=True),
         new_markdown_cell("**Exercise 1.** Write the logistic sigmoid."),
         _nbgrader(new_code_cell(SIGMOID), "sigmoid", solution=True),
@@ -75,7 +75,7 @@ def student(nb=None):
     """The notebook as the students receive it (what nbgrader would release)."""
     import copy
 
-    from bplib.grading import markers
+    from bpinstructor.grading import markers
 
     nb = copy.deepcopy(nb or solution())
     for cell in nb.cells:
@@ -85,7 +85,7 @@ def student(nb=None):
 
 def answered(answers, nb=None):
     """A student notebook whose answer cells hold ``answers`` (grade_id -> source)."""
-    from bplib.grading import markers
+    from bpinstructor.grading import markers
 
     nb = student(nb)
     for cell in nb.cells:
@@ -96,6 +96,6 @@ def answered(answers, nb=None):
 
 def cell(nb, grade_id):
     """The index of the cell with ``grade_id``."""
-    from bplib.grading import markers
+    from bpinstructor.grading import markers
 
     return next(i for i, c in enumerate(nb.cells) if markers.grade_id(c) == grade_id)

@@ -24,7 +24,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from .protocol import MIME, SEED_VARIABLE
+from bpcourse.report import MIME, SEED_VARIABLE
 
 GRACE = 5.0             # seconds the watchdog waits beyond a cell's timeout
 MAX_RESTARTS = 3        # kernels started again per notebook before giving up

@@ -7,8 +7,8 @@ import sys
 # Each command lives in its own module, which provides add_arguments(parser)
 # and run(args) -> exit code; importing them lazily keeps `bplib --help` fast.
 COMMANDS = {
-    "student": ("bplib.student", "generate notebooks/ from solutions/"),
-    "grade": ("bplib.grading.cli", "grade student submissions against the solutions"),
+    "student": ("bpinstructor.student", "generate notebooks/ from solutions/"),
+    "grade": ("bpinstructor.grading.cli", "grade student submissions against the solutions"),
 }
 
 

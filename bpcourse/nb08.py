@@ -12,9 +12,9 @@ compares it with finite differences and names what a wrong one looks like.
 """
 import numpy as np
 
-from .. import losses
-from ..gradcheck import gradient_check
-from ..mlp import MLP
+from bplib import losses
+from bplib.gradcheck import gradient_check
+from bplib.mlp import MLP
 
 
 def backward(net, trace, dl_dxL):

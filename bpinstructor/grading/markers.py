@@ -57,7 +57,7 @@ def points(cell):
 
 def hidden_part(source):
     """The lines between the hidden-test markers, as a list of str."""
-    from bplib.student import strip_cell
+    from bpinstructor.student import strip_cell
 
     return strip_cell(source)[1].hidden
 
@@ -69,7 +69,7 @@ def student_version(source, cell_type="code"):
     NotImplementedError()`` (code) or ``YOUR ANSWER HERE`` (markdown), at
     the indentation of the marker; hidden tests are removed.
     """
-    from bplib.student import strip_cell
+    from bpinstructor.student import strip_cell
 
     return strip_cell(source, cell_type)[0]
 

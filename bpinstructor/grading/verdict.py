@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .protocol import MIME
+from bpcourse.report import MIME
 
 RTOL, ATOL = 1e-6, 1e-9  # |student - expected| <= ATOL + RTOL * |expected|, element-wise
 

@@ -400,7 +400,7 @@ def run(args):
 
 
 def main(argv=None):
-    """``python -m bplib.student``: the same as ``bplib student``."""
+    """``python -m bpinstructor.student``: the same as ``bplib student``."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="bplib student", description=__doc__.split("\n\n")[0])

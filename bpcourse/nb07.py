@@ -6,7 +6,7 @@ order of the formula, the last function on the left.
 """
 import numpy as np
 
-from .. import calculus
+from bplib import calculus
 
 
 def jacobian_sin_linear(A, b, x):

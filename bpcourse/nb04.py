@@ -6,8 +6,8 @@ and f(x; W, b) = x^(L). A batch holds samples as rows, so S = X W^T + b.
 """
 import numpy as np
 
-from .. import activations
-from ..mlp import MLP
+from bplib import activations
+from bplib.mlp import MLP
 
 
 def reference_forward(net, x):

@@ -8,7 +8,7 @@ W^l holds the weights into neuron j:
 """
 import numpy as np
 
-from .. import activations
+from bplib import activations
 
 
 def _case(d_l, d_prev, seed):

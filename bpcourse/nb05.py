@@ -9,8 +9,8 @@ so the whole gradient costs two forward passes per parameter.
 """
 import numpy as np
 
-from .. import losses
-from ..mlp import MLP
+from bplib import losses
+from bplib.mlp import MLP
 
 
 def finite_difference_gradients(net, x, y, loss=losses.quadratic, h=1e-5):
