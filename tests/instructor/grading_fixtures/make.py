@@ -1,6 +1,6 @@
 """The fixture assignment of the grading tests, and submissions made from it.
 
-``python tests/grading_fixtures/make.py`` writes ``solutions/layer.ipynb``;
+``python tests/instructor/grading_fixtures/make.py`` writes ``solutions/layer.ipynb``;
 the tests build every submission from it in memory.
 """
 from pathlib import Path
