@@ -230,8 +230,13 @@ def write(nb, path):
 def solution_paths(solutions, names=()):
     """The solution notebooks to use, sorted; ``names`` may omit ``.ipynb``."""
     solutions = Path(solutions)
+    if not solutions.is_dir():
+        raise FileNotFoundError(f"no folder of solution notebooks {solutions}")
     if not names:
-        return sorted(solutions.glob("*.ipynb"))
+        paths = sorted(solutions.glob("*.ipynb"))
+        if not paths:
+            raise FileNotFoundError(f"{solutions} holds no notebooks (*.ipynb)")
+        return paths
     paths = []
     for n in names:
         p = solutions / Path(n).name

@@ -1,11 +1,17 @@
-"""pyproject.toml and environment.yml name the same dependencies; importing bplib is light."""
+"""The environments install: pyproject.toml, environment.yml (conda and Binder), the rooms."""
+import ast
 import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+# The rooms, each importing only those after it: tools -> course -> library.
+ROOMS = ["bpinstructor", "bpcourse", "bplib"]
 
 
 def _name(requirement):
@@ -13,41 +19,111 @@ def _name(requirement):
     return re.split(r"[<>=!~ \[;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
-def pyproject_requirements():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    deps = project["dependencies"] + project["optional-dependencies"]["test"]
-    return {_name(d): d for d in deps}
+def _environment():
+    import yaml  # PyYAML comes with the test extra (jupyter-events, nbgrader)
+
+    return yaml.safe_load((ROOT / "environment.yml").read_text())
+
+
+def student_requirements():
+    """What the student's environment needs: the library and the `lab` extra."""
+    deps = PROJECT["dependencies"] + PROJECT["optional-dependencies"]["lab"]
+    return {_name(d): d.replace(" ", "") for d in deps}
 
 
 def conda_requirements():
-    names = {}
-    text = (ROOT / "environment.yml").read_text()
-    for line in text.split("\ndependencies:\n", 1)[1].splitlines():
-        m = re.match(r"^  - ([A-Za-z0-9_.\-]+.*)$", line)  # top-level entries only, not pip:
-        if m and not m.group(1).startswith("pip:"):
-            names[_name(m.group(1))] = m.group(1).replace(" ", "")
-    names.pop("python", None)
-    names.pop("pip", None)
+    names = {_name(d): d.replace(" ", "") for d in _environment()["dependencies"]
+             if isinstance(d, str)}
+    names.pop("python")
+    names.pop("pip")
     return names
 
 
-def test_same_dependencies():
-    assert set(pyproject_requirements()) == set(conda_requirements())
+def pip_section():
+    (section,) = [d["pip"] for d in _environment()["dependencies"] if isinstance(d, dict)]
+    return section
 
 
-def test_same_lower_bounds():
-    conda = conda_requirements()
-    for name, req in pyproject_requirements().items():
-        assert req.replace(" ", "") == conda[name], f"{name}: {req} vs {conda[name]}"
+def test_environment_is_the_students():
+    assert conda_requirements() == student_requirements()
 
 
-def test_environment_installs_the_package():
-    assert "-e ." in (ROOT / "environment.yml").read_text()
+def test_students_environment_has_nothing_of_the_instructors_or_the_tests():
+    extras = PROJECT["optional-dependencies"]
+    others = {_name(d) for e in ("instructor", "test") for d in extras[e]} - {"bplib", "ipykernel"}
+    assert not others & set(student_requirements())
 
 
-def test_import_leaves_matplotlib_and_ipywidgets_until_they_are_used():
-    code = ("import sys, bplib\n"
-            "assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules\n"
+def test_pip_section_installs_this_project(tmp_path):
+    """pip's own parser reads the section as conda hands it over: a requirements file."""
+    from pip._internal.network.session import PipSession
+    from pip._internal.req.req_file import parse_requirements
+
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("\n".join(pip_section()) + "\n")
+    (parsed,) = parse_requirements(str(requirements), session=PipSession())
+    assert parsed.is_editable and parsed.requirement == "."
+
+
+def test_binder_builds_the_environment_after_copying_the_repository(monkeypatch):
+    """repo2docker's own rules: a local pip requirement defers the environment to after the copy."""
+    from repo2docker.buildpacks.conda import CondaBuildPack
+
+    monkeypatch.chdir(ROOT)
+    pack = CondaBuildPack("buildpack-deps:jammy")
+    assert pack.detect()
+    assert pack._should_preassemble_env is False
+    assert pack.python_version == _environment()["dependencies"][0].split("=")[1]
+
+
+def test_python_floor_is_the_one_ci_runs():
+    floor = PROJECT["requires-python"].removeprefix(">=")
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" == floor
+
+
+def _imports(path):
+    """The top-level package names a module imports (absolute imports only)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("room", ROOMS)
+def test_imports_run_one_way(room):
+    later_rooms_only = set(ROOMS[:ROOMS.index(room)])
+    for path in sorted((ROOT / room).rglob("*.py")):
+        wrong = _imports(path) & later_rooms_only
+        assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+
+
+def test_import_is_light():
+    """No notebook machinery, and no drawing or widgets until they are used."""
+    code = ("import sys, bplib, bpcourse\n"
+            "heavy = {'matplotlib', 'ipywidgets', 'nbformat', 'nbclient', 'jupyter_client'}\n"
+            "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n"
             "assert callable(bplib.plots.draw_network) and 'matplotlib' in sys.modules\n"
             "assert bplib.widgets.Playground and 'ipywidgets' in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_command_line(tmp_path):
+    def bplib(*args):
+        return subprocess.run([sys.executable, "-m", "bplib", *args], capture_output=True,
+                              text=True, cwd=tmp_path, timeout=60)
+
+    assert bplib("--version").stdout.strip() == f"bplib {PROJECT['version']}"
+    top = bplib("--help")
+    assert top.returncode == 0 and "student" in top.stdout and "example" in top.stdout
+    for command in ("student", "grade"):
+        sub = bplib(command, "--help")
+        assert sub.returncode == 0 and "example:" in sub.stdout, sub.stderr
+    missing = bplib("student", "no-such-dir", "out")
+    assert missing.returncode == 2 and "no-such-dir" in missing.stderr
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "empty").mkdir()
+    empty = bplib("student", "empty", "out", "--check")
+    assert empty.returncode == 2 and "no notebooks" in empty.stderr
