@@ -10,7 +10,7 @@ from .calculus import (Function, chain_rule, compose, cos, derivative, exp, grad
 from .losses import cross_entropy, quadratic
 from .mlp import MLP, Grads, Trace
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 from .gradcheck import gradient_check
 from . import data, train  # noqa: E402  (submodules, as bplib.data etc.)
 

@@ -1,4 +1,6 @@
-"""Shared fixtures of the unit tests: a headless matplotlib and a seeded rng."""
+"""Shared fixtures of the tests: a headless matplotlib, a seeded rng, and ``need``."""
+import os
+
 import matplotlib
 
 matplotlib.use("Agg")  # before pyplot is imported anywhere: no window, no display needed
@@ -18,3 +20,22 @@ def rng():
 def _close_figures():
     yield
     plt.close("all")
+
+
+CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _need(condition, reason):
+    if not condition:
+        if CI:
+            pytest.fail(f"CI=true and {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def need():
+    """``need(condition, reason)``: skip where something is missing, fail under CI=true.
+
+    A skipped test is not a passing one, so on CI nothing may be missing.
+    """
+    return _need

@@ -115,7 +115,9 @@ def test_command_line(tmp_path):
         return subprocess.run([sys.executable, "-m", "bplib", *args], capture_output=True,
                               text=True, cwd=tmp_path, timeout=60)
 
-    assert bplib("--version").stdout.strip() == f"bplib {PROJECT['version']}"
+    import bplib as library
+
+    assert bplib("--version").stdout.strip() == f"bplib {library.__version__}"
     top = bplib("--help")
     assert top.returncode == 0 and "student" in top.stdout and "example" in top.stdout
     for command in ("student", "grade"):

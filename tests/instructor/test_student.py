@@ -1,7 +1,6 @@
 """The student notebooks: how they are made from the solutions, and that the
 committed ones are exactly what the generator makes."""
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,17 +14,6 @@ from bpcourse import NOT_DONE
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS, NOTEBOOKS = ROOT / "solutions", ROOT / "notebooks"
-CI = os.environ.get("CI", "").lower() == "true"
-
-
-def need(condition, reason):
-    """Skip when something is missing, but fail on CI, where nothing may be."""
-    if not condition:
-        if CI:
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
-
-
 def nbgrader(grade_id, **kw):
     meta = {"grade": False, "solution": False, "locked": False, "grade_id": grade_id,
             "schema_version": 3}
@@ -90,8 +78,8 @@ def test_metadata_and_ids_kept_outputs_cleared_check_tag_added():
 def test_solution_cell_without_markers_is_replaced_whole():
     solution = small_notebook()
     solution.cells.append(new_code_cell("def g(x):\n    return x + 1", metadata=nbgrader("g", solution=True)))
-    solution.cells.append(new_markdown_cell("My answer: it is *W x*.", metadata=nbgrader("why", solution=True,
-                                                                                        grade=True, points=1)))
+    solution.cells.append(new_markdown_cell(
+        "My answer: it is *W x*.", metadata=nbgrader("why", solution=True, grade=True, points=1)))
     nb, secrets = student.student_version(solution, "small.ipynb")
     assert nb.cells[4].source == "# YOUR CODE HERE\nraise NotImplementedError()"
     assert nb.cells[5].source == "YOUR ANSWER HERE"
@@ -172,7 +160,8 @@ def test_a_reported_value_in_a_student_notebook_is_a_leak():
 
 def test_normalize_renumbers_widget_ids_and_drops_state_nobody_shows():
     shown, child, orphan = "a" * 32, "b" * 32, "c" * 32
-    nb = new_notebook(cells=[new_code_cell("w"), new_code_cell("timing", metadata={"tags": ["nbval-ignore-output"]})])
+    nb = new_notebook(cells=[new_code_cell("w"),
+                             new_code_cell("timing", metadata={"tags": ["nbval-ignore-output"]})])
     view = {student.WIDGET_VIEW: {"model_id": shown, "version_major": 2, "version_minor": 0},
             "text/plain": "VBox()"}
     nb.cells[0].outputs = [new_output("execute_result", data=view, execution_count=1)]
@@ -193,11 +182,12 @@ def test_normalize_renumbers_widget_ids_and_drops_state_nobody_shows():
     assert [o.output_type for o in out.cells[1].outputs] == ["display_data"]  # the picture stays
 
 
-def test_generation_is_byte_for_byte_reproducible(tmp_path):
+def test_generation_is_byte_for_byte_reproducible(tmp_path, need):
     need(_has_kernel(), "no python3 Jupyter kernel is installed")
     nb = small_notebook()
     nb.cells.append(new_code_cell("import ipywidgets as w\nw.VBox([w.IntSlider(3), w.HTML('x')])"))
-    nb.cells.append(new_code_cell("import time\nprint(time.time())", metadata={"tags": ["nbval-ignore-output"]}))
+    nb.cells.append(new_code_cell("import time\nprint(time.time())",
+                                  metadata={"tags": ["nbval-ignore-output"]}))
     (tmp_path / "sol").mkdir()
     nbformat.write(nb, str(tmp_path / "sol" / "01_x.ipynb"))
     first, _ = student.generate(tmp_path / "sol" / "01_x.ipynb", tmp_path / "a")
@@ -241,7 +231,7 @@ _regenerated = {}
 
 
 @pytest.fixture
-def regenerated(request, tmp_path_factory):
+def regenerated(request, tmp_path_factory, need):
     """The student notebook made afresh from its solution: (path, secrets)."""
     name = request.param
     need(_has_kernel(), "no python3 Jupyter kernel is installed")
@@ -251,7 +241,7 @@ def regenerated(request, tmp_path_factory):
     return _regenerated[name]
 
 
-def test_there_are_solution_notebooks():
+def test_there_are_solution_notebooks(need):
     need(NAMES, "solutions/ holds no notebooks")
     assert len(NAMES) >= 4
 
@@ -269,7 +259,7 @@ def test_committed_student_notebook_is_what_the_generator_makes(regenerated):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_no_solution_or_hidden_test_line_reaches_a_student_notebook(name):
+def test_no_solution_or_hidden_test_line_reaches_a_student_notebook(name, need):
     solution = nbformat.read(str(SOLUTIONS / name), as_version=4)
     _, secrets = student.student_version(solution, name)
     need((NOTEBOOKS / name).exists(), f"notebooks/{name} has not been generated")
@@ -299,7 +289,7 @@ def test_student_notebook_runs_and_every_check_says_not_done_yet(regenerated):
         assert all(o.output_type != "error" for o in cell.get("outputs", []))
 
 
-def test_check_command_fails_on_a_changed_student_notebook(tmp_path):
+def test_check_command_fails_on_a_changed_student_notebook(tmp_path, need):
     need(_has_kernel(), "no python3 Jupyter kernel is installed")
     sol, out = tmp_path / "sol", tmp_path / "out"
     sol.mkdir()
