@@ -3,16 +3,22 @@
 Layers are numbered as on the slides: x^(0) is the input, W^(l), b^(l) for
 l = 1..L. See README.md for the table of symbols and names.
 """
+from . import data, train
 from ._check import NotationError
 from .activations import identity, relu, sigmoid, softmax, tanh
 from .calculus import (Function, chain_rule, compose, cos, derivative, exp, gradient,
                        jacobian, jacobian_chain, linear, log, sin, square)
+from .gradcheck import gradient_check
 from .losses import cross_entropy, quadratic
 from .mlp import MLP, Grads, Trace
 
 __version__ = "0.2.0"
-from .gradcheck import gradient_check
-from . import data, train  # noqa: E402  (submodules, as bplib.data etc.)
+__all__ = [
+    "MLP", "Function", "Grads", "NotationError", "Trace", "chain_rule", "compose", "cos",
+    "cross_entropy", "data", "derivative", "exp", "gradient", "gradient_check", "identity",
+    "jacobian", "jacobian_chain", "linear", "log", "plots", "quadratic", "relu", "sigmoid",
+    "sin", "softmax", "square", "tanh", "train", "widgets",
+]
 
 
 def __getattr__(name):

@@ -54,10 +54,23 @@ def shape_message(name, expected, symbols, got):
     return f"{name} must have shape {tuple(expected)} = ({symbols}), got {tuple(got)}"
 
 
+def is_whole(value):
+    """Whether ``value`` is a whole number: Python's or numpy's integers, not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def require_whole(value, name, least=None):
+    """Raise unless ``value`` is a whole number (and >= ``least``); return it as an int."""
+    if not is_whole(value) or (least is not None and value < least):
+        at_least = f" >= {least}" if least is not None else ""
+        raise NotationError(f"{name} must be a whole number{at_least}, got {value!r}")
+    return int(value)
+
+
 def require_layer(l, L, what):
     """Check a layer number l for a quantity defined on layers 1..L (or 0..L)."""
     first = 0 if what in ("x", "dl/dx") else 1
-    if isinstance(l, (bool, np.bool_)) or not isinstance(l, numbers.Integral):
+    if not is_whole(l):
         raise NotationError(f"layer numbers are whole numbers {first}..L, got {l!r}")
     if first <= l <= L:
         return int(l)

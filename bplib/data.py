@@ -10,7 +10,7 @@ from importlib import resources
 
 import numpy as np
 
-from ._check import NotationError
+from ._check import NotationError, require_whole
 
 
 def xor():
@@ -33,7 +33,7 @@ def moons(n=200, noise=0.15, seed=0):
     X : array, shape (n, 2)
     y : int array, shape (n,), labels 0 and 1
     """
-    _count(n, "n", 2)
+    require_whole(n, "n", 2)
     _noise(noise)
     rng = np.random.default_rng(seed)
     n0 = n // 2
@@ -52,8 +52,8 @@ def spirals(n=300, classes=3, noise=0.2, seed=0):
     X : array, shape (n, 2)
     y : int array, shape (n,), labels 0..classes-1
     """
-    _count(n, "n", 1)
-    _count(classes, "classes", 1)
+    require_whole(n, "n", 1)
+    require_whole(classes, "classes", 1)
     _noise(noise)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % classes
@@ -76,12 +76,6 @@ def digits():
     return table[:, :-1] / 16.0, table[:, -1].astype(int)
 
 
-def _count(value, name, least):
-    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)
-            or value < least):
-        raise NotationError(f"{name} must be a whole number >= {least}, got {value!r}")
-
-
 def _noise(noise):
     if not isinstance(noise, numbers.Real) or not np.isfinite(noise) or noise < 0:
         raise NotationError(f"noise must be a number >= 0, got {noise!r}")
@@ -89,7 +83,7 @@ def _noise(noise):
 
 def one_hot(y, d):
     """Labels (N,) as one-hot rows (N, d)."""
-    _count(d, "d", 1)
+    require_whole(d, "d", 1)
     y = np.asarray(y)
     if not np.issubdtype(y.dtype, np.integer) or y.ndim != 1 or np.any((y < 0) | (y >= d)):
         raise NotationError(f"one_hot takes labels of shape (N,) in 0..{d - 1}")

@@ -1,11 +1,10 @@
 """Pictures: the network with its weights, loss curves, decision regions,
 and gradients as a vector field."""
-import numbers
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._check import NotationError, require_layer
+from ._check import NotationError, is_whole, require_layer
 
 
 def _axes(ax, figsize=(6, 4)):
@@ -23,8 +22,7 @@ def neuron_positions(sizes):
 def _check_highlight(net, highlight):
     """(l, j, k) for w^l_jk, l = 1..L, or (l, j) for neuron j of layer l = 0..L."""
     if (not isinstance(highlight, (tuple, list)) or len(highlight) not in (2, 3)
-            or any(isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral)
-                   for i in highlight)):
+            or not all(is_whole(i) for i in highlight)):
         raise NotationError(
             "highlight is (l, j, k) for the weight w^l_jk or (l, j) for neuron j of layer l, "
             f"with whole numbers; got {highlight!r}")

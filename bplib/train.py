@@ -5,7 +5,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import losses
-from ._check import NotationError
+from ._check import NotationError, require_whole
 
 
 def step(net, X, y, loss=losses.quadratic, lr=0.1):
@@ -54,13 +54,6 @@ def _check_lr(lr):
         raise NotationError(f"the learning rate must be a positive number, got {lr!r}")
 
 
-def _whole(value, name, allow_none=False):
-    if allow_none and value is None:
-        return
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise NotationError(f"{name} must be a whole number >= 1, got {value!r}")
-
-
 def train(net, X, y, loss=losses.quadratic, lr=0.1, epochs=100, batch_size=None, seed=0,
           progress=True):
     """Gradient descent (``batch_size=None``) or minibatch SGD.
@@ -87,8 +80,9 @@ def train(net, X, y, loss=losses.quadratic, lr=0.1, epochs=100, batch_size=None,
     """
     loss = losses.get(loss)
     _check_lr(lr)
-    _whole(epochs, "epochs")
-    _whole(batch_size, "batch_size", allow_none=True)
+    require_whole(epochs, "epochs", least=1)
+    if batch_size is not None:
+        require_whole(batch_size, "batch_size", least=1)
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or len(X) == 0:
         raise NotationError(f"train takes a batch X of shape (N, d_0) with N >= 1, got {X.shape}")
