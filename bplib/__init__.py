@@ -16,8 +16,8 @@ __version__ = "0.2.0"
 __all__ = [
     "MLP", "Function", "Grads", "NotationError", "Trace", "chain_rule", "compose", "cos",
     "cross_entropy", "data", "derivative", "exp", "gradient", "gradient_check", "identity",
-    "jacobian", "jacobian_chain", "linear", "log", "plots", "quadratic", "relu", "sigmoid",
-    "sin", "softmax", "square", "tanh", "train", "widgets",
+    "jacobian", "jacobian_chain", "linear", "log", "quadratic", "relu", "sigmoid",
+    "sin", "softmax", "square", "tanh", "train",
 ]
 
 
