@@ -26,15 +26,15 @@ import json
 import re
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
-HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
-CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
-MARKDOWN_STUB = ("YOUR ANSWER HERE",)
+from bpcourse.report import MIME as REPORT
+
+from . import cells
+from .cells import CODE_STUB, MARKDOWN_STUB, SOLUTION, MarkerError, Secrets, strip_cell
+
 CHECK_TAG = "nbval-check-output"
 # Cells whose output changes from run to run (timings, progress bars) carry
 # one of these tags; only their pictures are kept in the written notebook.
@@ -42,82 +42,7 @@ VOLATILE_TAGS = {"nbval-ignore-output", "nbval-skip"}
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-REPORT = "application/vnd.bplib.report+json"
 TIMEOUT = 60
-
-
-class MarkerError(ValueError):
-    """A ``### BEGIN ...`` without its ``### END ...`` (or the reverse)."""
-
-
-@dataclass
-class Secrets:
-    """The lines a student must not see: those inside the regions."""
-    solution: list = field(default_factory=list)
-    hidden: list = field(default_factory=list)
-
-
-# -- the transformation ------------------------------------------------------
-
-def _regions(lines, where):
-    """Yield (kind, begin, end) for each marked region of a cell's lines."""
-    open_kind, open_at = None, None
-    for i, line in enumerate(lines):
-        text = line.strip()
-        for kind, (begin, end) in (("solution", SOLUTION), ("hidden", HIDDEN)):
-            if text == begin:
-                if open_kind is not None:
-                    raise MarkerError(f"{where}: '{begin}' on line {i + 1} while the "
-                                      f"'{_begin(open_kind)}' of line {open_at + 1} is still open")
-                open_kind, open_at = kind, i
-            elif text == end:
-                if open_kind != kind:
-                    raise MarkerError(f"{where}: '{end}' on line {i + 1} without a '{begin}' before it")
-                yield kind, open_at, i
-                open_kind = None
-    if open_kind is not None:
-        begin, end = SOLUTION if open_kind == "solution" else HIDDEN
-        raise MarkerError(f"{where}: '{begin}' on line {open_at + 1} has no '{end}'")
-
-
-def _begin(kind):
-    return (SOLUTION if kind == "solution" else HIDDEN)[0]
-
-
-def strip_cell(source, cell_type="code", where="cell"):
-    """The student version of one cell's source.
-
-    Parameters
-    ----------
-    source : str
-    cell_type : {"code", "markdown", "raw"}
-    where : str
-        Names the notebook and cell in error messages.
-
-    Returns
-    -------
-    student : str
-    secrets : Secrets
-        The lines that were inside solution and hidden-test regions.
-    """
-    lines = source.split("\n")
-    out, secrets, last = [], Secrets(), 0
-    for kind, begin, end in _regions(lines, where):
-        out.extend(lines[last:begin])
-        inner = lines[begin + 1:end]
-        getattr(secrets, kind).extend(inner)
-        if kind == "solution":
-            indent = lines[begin][:len(lines[begin]) - len(lines[begin].lstrip())]
-            stub = CODE_STUB if cell_type == "code" else MARKDOWN_STUB
-            out.extend(indent + s for s in stub)
-        last = end + 1
-    out.extend(lines[last:])
-    return "\n".join(out), secrets
-
-
-def _is_graded_test(cell):
-    nbg = cell.metadata.get("nbgrader", {})
-    return bool(nbg.get("grade")) and not nbg.get("solution")
 
 
 def student_version(nb, name="notebook"):
@@ -147,8 +72,8 @@ def student_version(nb, name="notebook"):
         secrets.solution += s.solution
         secrets.hidden += s.hidden
         if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-            if _is_graded_test(cell):
+            cells.clear_outputs(cell)
+            if cells.kind(cell) == "test":
                 tags = cell.metadata.setdefault("tags", [])
                 if CHECK_TAG not in tags:
                     tags.append(CHECK_TAG)
@@ -269,7 +194,7 @@ def execute_in_place(path, timeout=TIMEOUT):
     nb = nbformat.read(str(path), as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
+            cells.clear_outputs(cell)
     write(execute(nb, Path(path).parent, timeout), path)
 
 
@@ -333,7 +258,10 @@ def same(expected, actual):
 def _diff(expected, actual, name, limit=40):
     a = comparable(expected).splitlines() if Path(expected).exists() else []
     b = comparable(actual).splitlines()
-    cut = lambda ls: [x if len(x) < 160 else x[:150] + " ..." for x in ls]
+
+    def cut(lines):
+        return [x if len(x) < 160 else x[:150] + " ..." for x in lines]
+
     lines = list(difflib.unified_diff(cut(a), cut(b), f"{name} (committed)",
                                       f"{name} (regenerated)", lineterm="", n=1))
     return lines[:limit] + ([f"... {len(lines) - limit} more lines"] if len(lines) > limit else [])

@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import markers, merge, verdict
+from .. import cells
+from . import merge, verdict
 from .kernel import run_notebook, scrubbed_env
 
 
@@ -121,7 +122,7 @@ def _run(nb, seed, options):
         return asyncio.run(run_notebook(
             nb, workdir, scrubbed_env(workdir, seed), options.timeout, deadline,
             limits=(options.memory_mb, options.file_mb), user=options.user,
-            replayable=lambda cell: markers.kind(cell) != "test"))
+            replayable=lambda cell: cells.kind(cell) != "test"))
     finally:
         _rmtree(workdir)
 
@@ -158,10 +159,10 @@ def run_solution(solution, seed, options):
     runs = {r.index: r for r in _run(nb, seed, options)}
     expected = {}
     for i, cell in enumerate(nb.cells):
-        if markers.kind(cell) != "test":
+        if cells.kind(cell) != "test":
             continue
         run = runs[i]
-        gid = markers.grade_id(cell)
+        gid = cells.grade_id(cell)
         if run.status != "ok":
             raise SolutionError(f"the solution's test cell `{gid}` did not pass "
                                 f"({run.status}: {run.ename} {run.evalue})".rstrip())
@@ -200,13 +201,13 @@ def grade(student, name, solution, path, expected, seed, options):
     NotebookResult
     """
     started = time.monotonic()
-    graded = [c for c in solution.cells if markers.kind(c) in ("test", "manual")]
-    total = sum(markers.points(c) for c in graded)
+    graded = [c for c in solution.cells if cells.kind(c) in ("test", "manual")]
+    total = sum(cells.points(c) for c in graded)
     result = NotebookResult(student, name, "graded", max_score=total)
     if not path.exists():
         result.status = "missing"
         result.notes.append(f"No `{name}` was submitted.")
-        result.cells = [CellResult(markers.grade_id(c), "not run", 0.0, markers.points(c),
+        result.cells = [CellResult(cells.grade_id(c), "not run", 0.0, cells.points(c),
                                    "not submitted") for c in graded]
         return result
     try:
@@ -221,12 +222,12 @@ def grade(student, name, solution, path, expected, seed, options):
     if result.notes:
         result.flags.append("cells repaired")
     runs = {r.index: r for r in _run(nb, seed, options)}
-    hidden = [line for c in solution.cells for line in markers.hidden_part(c.source)]
+    hidden = [line for c in solution.cells for line in cells.hidden_part(c.source)]
     hidden += ["### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"]
 
     for i, cell in enumerate(nb.cells):
         run = runs.get(i)
-        if run is None or markers.kind(cell) == "test":
+        if run is None or cells.kind(cell) == "test":
             continue
         if run.status in ("timeout", "crashed"):
             what = "ran out of time" if run.status == "timeout" else "stopped the kernel"
@@ -235,10 +236,10 @@ def grade(student, name, solution, path, expected, seed, options):
         if run.truncated:
             result.flags.append("output truncated")
 
-    by_id = {markers.grade_id(c): i for i, c in enumerate(nb.cells) if markers.grade_id(c)}
+    by_id = {cells.grade_id(c): i for i, c in enumerate(nb.cells) if cells.grade_id(c)}
     for reference in graded:
-        gid, worth = markers.grade_id(reference), markers.points(reference)
-        if markers.kind(reference) == "manual":
+        gid, worth = cells.grade_id(reference), cells.points(reference)
+        if cells.kind(reference) == "manual":
             result.cells.append(CellResult(gid, "manual", 0.0, worth, "graded by hand"))
             result.flags.append("manual grading")
             continue

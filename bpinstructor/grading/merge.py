@@ -12,7 +12,7 @@ import warnings
 
 import nbformat
 
-from . import markers
+from .. import cells
 
 MAX_BYTES = 20_000_000  # a notebook this big is not a homework submission
 
@@ -61,14 +61,14 @@ def _fresh(cell):
     """A copy of a solution cell, without outputs."""
     cell = copy.deepcopy(cell)
     if cell.cell_type == "code":
-        cell.outputs, cell.execution_count = [], None
+        cells.clear_outputs(cell)
     return cell
 
 
 def _answer_stub(solution_cell):
     """The answer cell as the student received it (for a deleted answer)."""
     cell = _fresh(solution_cell)
-    cell.source = markers.student_version(cell.source, cell.cell_type)
+    cell.source = cells.student_version(cell.source, cell.cell_type)
     return cell
 
 
@@ -89,17 +89,17 @@ def restore(solution, submission):
     notes : list of str
         One sentence per repair, for the feedback.
     """
-    by_id = {markers.grade_id(c): c for c in solution.cells if markers.grade_id(c)}
-    order = [markers.grade_id(c) for c in solution.cells if markers.grade_id(c)]
-    notes, seen, cells = [], set(), []
+    by_id = {cells.grade_id(c): c for c in solution.cells if cells.grade_id(c)}
+    order = [cells.grade_id(c) for c in solution.cells if cells.grade_id(c)]
+    notes, seen, out = [], set(), []
 
     for cell in submission.cells:
-        gid = markers.grade_id(cell)
+        gid = cells.grade_id(cell)
         if gid is None:
             cell = copy.deepcopy(cell)
             if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-            cells.append(cell)
+                cells.clear_outputs(cell)
+            out.append(cell)
             continue
         if gid in seen:
             notes.append(f"Cell `{gid}` appears more than once; only the first copy was graded.")
@@ -110,19 +110,19 @@ def restore(solution, submission):
             cell = copy.deepcopy(cell)
             cell.metadata.pop("nbgrader", None)
             if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-            cells.append(cell)
+                cells.clear_outputs(cell)
+            out.append(cell)
             continue
         reference = by_id[gid]
-        what = markers.kind(reference)
+        what = cells.kind(reference)
         if what in ("locked", "test"):
             if cell.cell_type != reference.cell_type:
                 notes.append(f"Cell `{gid}` was changed from {reference.cell_type} to "
                              f"{cell.cell_type}; it was restored from the assignment.")
-            elif not markers.same_source(cell.source, markers.student_version(reference.source,
+            elif not cells.same_source(cell.source, cells.student_version(reference.source,
                                                                                reference.cell_type)):
                 notes.append(f"Read-only cell `{gid}` was edited; it was restored from the assignment.")
-            cells.append(_fresh(reference))
+            out.append(_fresh(reference))
             continue
         # An answer: the student's own text, in the cell type the exercise asks for.
         answer = _fresh(reference)
@@ -130,28 +130,28 @@ def restore(solution, submission):
         if cell.cell_type != reference.cell_type:
             notes.append(f"Answer cell `{gid}` was changed from {reference.cell_type} to "
                          f"{cell.cell_type}; it was graded as a {reference.cell_type} cell.")
-        cells.append(answer)
+        out.append(answer)
 
     for i, gid in enumerate(order):
         if gid in seen:
             continue
         reference = by_id[gid]
-        put_back = _answer_stub(reference) if markers.kind(reference) in ("answer", "manual") \
+        put_back = _answer_stub(reference) if cells.kind(reference) in ("answer", "manual") \
             else _fresh(reference)
         # after the nearest graded cell that precedes it in the solution
         at = 0
         for before in reversed(order[:i]):
-            hits = [j for j, c in enumerate(cells) if markers.grade_id(c) == before]
+            hits = [j for j, c in enumerate(out) if cells.grade_id(c) == before]
             if hits:
                 at = hits[0] + 1
                 break
-        cells.insert(at, put_back)
+        out.insert(at, put_back)
         seen.add(gid)
-        what = "answer" if markers.kind(reference) in ("answer", "manual") else "cell"
+        what = "answer" if cells.kind(reference) in ("answer", "manual") else "cell"
         notes.append(f"The {what} `{gid}` was missing and was put back from the assignment"
                      + (" (unanswered)." if what == "answer" else "."))
 
     merged = copy.deepcopy(submission)
-    merged.cells = cells
+    merged.cells = out
     merged.metadata = copy.deepcopy(solution.metadata)
     return merged, notes

@@ -8,7 +8,8 @@ import nbformat
 import pytest
 from grading_fixtures import make
 
-from bpinstructor.grading import markers, merge, verdict
+from bpinstructor import cells
+from bpinstructor.grading import merge, verdict
 from bpinstructor.grading.feedback import feedback, write_csv
 from bpinstructor.grading.grade import CellResult, NotebookResult, scrub
 from bpinstructor.grading.gradebook import Gradebook
@@ -17,15 +18,15 @@ from bpcourse.report import MIME
 
 def test_student_version_stubs_solutions_and_drops_hidden_tests():
     sol = make.solution()
-    stub = markers.student_version(make.SIGMOID)
+    stub = cells.student_version(make.SIGMOID)
     assert "    raise NotImplementedError()" in stub
     assert "np.exp" not in stub and "BEGIN" not in stub
-    test = markers.student_version(make.TEST_LAYER)
+    test = cells.student_version(make.TEST_LAYER)
     assert test.strip() == make.TEST_LAYER.splitlines()[0]
-    assert markers.hidden_part(make.TEST_LAYER) == make.TEST_LAYER.splitlines()[2:-1]
-    kinds = [markers.kind(c) for c in sol.cells]
+    assert cells.hidden_part(make.TEST_LAYER) == make.TEST_LAYER.splitlines()[2:-1]
+    kinds = [cells.kind(c) for c in sol.cells]
     assert kinds == ["plain", "locked", "plain", "answer", "test", "plain", "answer", "test"]
-    assert sum(markers.points(c) for c in sol.cells) == 5
+    assert sum(cells.points(c) for c in sol.cells) == 5
 
 
 def test_restore_takes_tests_from_the_solution_not_the_submission():
@@ -53,7 +54,7 @@ def test_restore_puts_deleted_cells_back_in_place():
     del sub.cells[make.cell(sub, "test_layer")]
     del sub.cells[make.cell(sub, "sigmoid")]
     merged, notes = merge.restore(sol, sub)
-    ids = [markers.grade_id(c) for c in merged.cells if markers.grade_id(c)]
+    ids = [cells.grade_id(c) for c in merged.cells if cells.grade_id(c)]
     assert ids == ["setup", "sigmoid", "test_sigmoid", "layer", "test_layer"]
     assert "NotImplementedError" in merged.cells[make.cell(merged, "sigmoid")].source
     assert merged.cells[make.cell(merged, "test_layer")].source == make.TEST_LAYER
@@ -71,7 +72,7 @@ def test_restore_ignores_duplicated_ids_and_copes_with_changed_types():
     a = make.cell(sub, "sigmoid")
     sub.cells[a] = nbformat.v4.new_raw_cell(sub.cells[a].source, metadata=sub.cells[a].metadata)
     merged, notes = merge.restore(sol, sub)
-    assert [markers.grade_id(c) for c in merged.cells].count("layer") == 1
+    assert [cells.grade_id(c) for c in merged.cells].count("layer") == 1
     assert "second copy" not in json.dumps(merged)
     assert merged.cells[make.cell(merged, "test_sigmoid")].cell_type == "code"
     assert merged.cells[make.cell(merged, "sigmoid")].cell_type == "code"
@@ -133,7 +134,7 @@ def test_only_report_outputs_are_read():
 
 
 def test_scrub_removes_hidden_lines():
-    hidden = markers.hidden_part(make.TEST_LAYER)
+    hidden = cells.hidden_part(make.TEST_LAYER)
     text = "NameError: " + hidden[1] + " failed"
     assert hidden[1] not in scrub(text, hidden)
 
@@ -179,7 +180,7 @@ def test_answers_graded_by_hand_are_kept_and_put_back_when_deleted():
     essay.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False,
                                   "grade_id": "why", "points": 1, "schema_version": 3}
     sol.cells.append(essay)
-    assert markers.kind(essay) == "manual" and markers.points(essay) == 1
+    assert cells.kind(essay) == "manual" and cells.points(essay) == 1
     sub = make.student(sol)
     sub.cells[-1].source = "Because of the chain rule."
     merged, notes = merge.restore(sol, sub)

@@ -15,7 +15,7 @@ import pytest
 from grading_fixtures import make
 
 from bpinstructor.cli import main
-from bpinstructor.grading import markers
+from bpinstructor import cells
 from bpcourse.report import MIME
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::nbformat.warnings.DuplicateCellId")]
@@ -257,7 +257,7 @@ def test_each_submission_gets_its_score_and_status(graded, student):
 def test_feedback_never_shows_the_hidden_tests(graded):
     root, _, token, _ = graded
     solution = nbformat.read(root / "solutions" / "layer.ipynb", 4)
-    hidden = [line.strip() for c in solution.cells for line in markers.hidden_part(c.source)
+    hidden = [line.strip() for c in solution.cells for line in cells.hidden_part(c.source)
               if len(line.strip()) > 4]
     assert token in " ".join(hidden)
     for path in (root / "feedback").iterdir():

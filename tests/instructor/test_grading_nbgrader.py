@@ -11,7 +11,8 @@ import nbformat
 import pytest
 from grading_fixtures import make
 
-from bpinstructor.grading import markers, merge
+from bpinstructor import cells
+from bpinstructor.grading import merge
 
 
 def _nbgrader():
@@ -47,11 +48,11 @@ def test_nbgrader_releases_what_the_grader_expects(tmp_path):
     solution = make.solution()
     released = _release(tmp_path, solution)
     ours = make.student(solution)
-    assert [markers.grade_id(c) for c in released.cells] == [markers.grade_id(c) for c in ours.cells]
+    assert [cells.grade_id(c) for c in released.cells] == [cells.grade_id(c) for c in ours.cells]
     for theirs, mine in zip(released.cells, ours.cells):
-        assert markers.same_source(theirs.source, mine.source), markers.grade_id(mine)
-        assert markers.kind(theirs) == markers.kind(mine)
-        assert markers.points(theirs) == markers.points(mine)
+        assert cells.same_source(theirs.source, mine.source), cells.grade_id(mine)
+        assert cells.kind(theirs) == cells.kind(mine)
+        assert cells.points(theirs) == cells.points(mine)
     assert "BEGIN HIDDEN" not in nbformat.writes(released)
     # a notebook released by nbgrader restores without any repair
     merged, notes = merge.restore(solution, released)

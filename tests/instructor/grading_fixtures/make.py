@@ -75,27 +75,27 @@ def student(nb=None):
     """The notebook as the students receive it (what nbgrader would release)."""
     import copy
 
-    from bpinstructor.grading import markers
+    from bpinstructor import cells
 
     nb = copy.deepcopy(nb or solution())
     for cell in nb.cells:
-        cell.source = markers.student_version(cell.source, cell.cell_type)
+        cell.source = cells.student_version(cell.source, cell.cell_type)
     return nb
 
 
 def answered(answers, nb=None):
     """A student notebook whose answer cells hold ``answers`` (grade_id -> source)."""
-    from bpinstructor.grading import markers
+    from bpinstructor import cells
 
     nb = student(nb)
     for cell in nb.cells:
-        if markers.grade_id(cell) in answers:
-            cell.source = answers[markers.grade_id(cell)]
+        if cells.grade_id(cell) in answers:
+            cell.source = answers[cells.grade_id(cell)]
     return nb
 
 
 def cell(nb, grade_id):
     """The index of the cell with ``grade_id``."""
-    from bpinstructor.grading import markers
+    from bpinstructor import cells
 
-    return next(i for i, c in enumerate(nb.cells) if markers.grade_id(c) == grade_id)
+    return next(i for i, c in enumerate(nb.cells) if cells.grade_id(c) == grade_id)
