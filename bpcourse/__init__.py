@@ -4,7 +4,12 @@ An exercise is a function the student writes; until it is written its body
 raises ``NotImplementedError``. ``check`` turns every outcome into one line of
 feedback and never raises, so a notebook runs top to bottom before any
 exercise is done; ``attempt`` lets later cells go on with bplib's reference.
+
+How a check holds an answer to its method and to the student's own work
+(forbidden calls, counted calls, watched inputs, numpy errors in the lecture's
+words) is in :mod:`bpcourse.method`.
 """
+from .method import Delegated
 NOT_DONE = "not done yet: write your code where it says YOUR CODE HERE, then run this cell again"
 
 
@@ -26,6 +31,8 @@ def check(title, test, *args):
         test(*args)
     except NotImplementedError:
         print(f"{title}: {NOT_DONE}")
+    except Delegated as e:
+        print(f"{title}: not accepted. {e}")
     except AssertionError as e:
         print(f"{title}: not right yet. {e}")
     except Exception as e:  # the student's code failed: show it, never a traceback

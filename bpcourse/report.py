@@ -45,3 +45,44 @@ def report(name, value):
     except Exception as e:  # a student's value that is not numbers
         payload = {"name": str(name), "error": f"{type(e).__name__}: {e}"}
     display({MIME: payload, "text/plain": f"reported {name}"}, raw=True)
+
+
+DELEGATED = "__delegated__"   # the report a hidden test makes for an answer that delegated
+
+
+class watch:
+    """Watch the student's function while a hidden test calls it (a context manager).
+
+    When the function calls what ``rules`` forbid, a report named
+    ``DELEGATED`` is made at the end of the block; the grader scores the
+    cell 0 and flags it.
+
+    Parameters
+    ----------
+    rules : bpcourse.method.Rules
+    fn : callable
+        The student's function: only calls made while it runs count.
+    """
+
+    def __init__(self, rules, fn):
+        from bpcourse.method import Tracer, _code
+
+        try:
+            inside = _code(fn)
+        except AttributeError:   # not a plain function: watch the whole block
+            inside = None
+        self.tracer = Tracer(rules.codes(), inside=inside)
+
+    def __enter__(self):
+        self.tracer.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.tracer.__exit__(*exc)
+        if self.tracer.called:
+            from IPython.display import display
+
+            names = sorted(set(self.tracer.called))
+            display({MIME: {"name": DELEGATED, "delegated": names},
+                     "text/plain": f"delegated: {', '.join(names)}"}, raw=True)
+        return False

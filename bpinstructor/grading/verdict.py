@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from bpcourse.report import MIME
+from bpcourse.report import DELEGATED, MIME
 
 RTOL, ATOL = 1e-6, 1e-9  # |student - expected| <= ATOL + RTOL * |expected|, element-wise
 
@@ -49,6 +49,23 @@ def _as_array(payload):
     return np.array(value, dtype=np.float64).reshape(shape), None
 
 
+# Said by the grader whatever the kernel sent: an answer that hands the exercise to bplib's
+# own version (or to a reference of the checks) is not the student's work.
+DELEGATED_REASON = ("the answer calls bplib's own version of the exercise or a reference of "
+                    "the checks instead of doing the work itself: 0 points, flagged for a look "
+                    "by hand.")
+
+
+def delegated(got):
+    """Whether a cell's reports say the student's code delegated the exercise.
+
+    Parameters
+    ----------
+    got : list of (name, payload), from :func:`reports`
+    """
+    return any(name == DELEGATED for name, _ in got)
+
+
 def compare(expected, got):
     """Check a test cell's reports against the solution's.
 
@@ -68,6 +85,8 @@ def compare(expected, got):
     messages : list of str
         Why not, one line per report.
     """
+    if delegated(got):
+        return False, [DELEGATED_REASON]
     messages = []
     names = [name for name, _ in got]
     for name in sorted(set(names)):
