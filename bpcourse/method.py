@@ -160,11 +160,20 @@ class Tracer:
             frame = frame.f_back
         return False
 
+    def _nested(self, frame):
+        """Whether a forbidden call is already running: name only the outermost one."""
+        frame = frame.f_back
+        while frame is not None:
+            if frame.f_code in self.forbidden:
+                return True
+            frame = frame.f_back
+        return False
+
     def _profile(self, frame, event, arg):
         if event != "call":
             return
         code = frame.f_code
-        if code in self.forbidden and self._within(frame):
+        if code in self.forbidden and self._within(frame) and not self._nested(frame):
             self.called.append(self.forbidden[code])
         if code in self.counted and self._within(frame):
             self.counts[self.counted[code]] += 1

@@ -106,6 +106,9 @@ def test_weighted_input(weighted_input):
     if np.allclose(got, W.T @ x_prev + b):
         raise AssertionError("s^(l) should be W^(l) x^(l-1) + b^(l); yours looks like "
                              "W^(l)^T x^(l-1) + b^(l) (or x @ W): check the order of j and k")
+    if np.allclose(got, (W * x_prev).sum(axis=0) + b):
+        raise AssertionError("that sums w^l_jk x^{l-1}_k over j, the neurons of layer l; s^l_j "
+                             "sums over k, the order of j and k: W @ x_prev")
     if np.allclose(got, W @ x_prev):
         raise AssertionError("the bias is missing: s^l = W^l x^{l-1} + b^l")
     assert np.allclose(got, W @ x_prev + b), "s^l should be W^l x^{l-1} + b^l; yours differs"

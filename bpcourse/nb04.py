@@ -81,7 +81,8 @@ BATCH_MISTAKES = [
 
 def _mistakes(net, x, got, batch):
     """Name the step of the forward pass that went wrong."""
-    if net.L > 1 and got.shape == (x.shape[:-1] + (net.sizes[-2],)):
+    if net.L > 1 and net.sizes[-2] != net.sizes[-1] and \
+            got.shape == (x.shape[:-1] + (net.sizes[-2],)):
         raise AssertionError(f"your result has the size of x^(L-1): the loop must run over "
                              f"l = 1..L = 1..{net.L}, i.e. range(1, net.L + 1)")
     for kwargs, message in MISTAKES + (BATCH_MISTAKES if batch else []):

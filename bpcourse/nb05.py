@@ -110,9 +110,13 @@ def test_finite_differences(student_fn):
               changed={0: CHANGED}, count={"forward passes": _MLP.forward})
     dW, db = pair(out.value, "finite-difference gradients", "dW, db")
     grads = net.gradients(x, y, losses.quadratic)
-    _compare(dW, db, net, (grads.W, grads.b))
     P = net.n_parameters
     passes = out.counts["forward passes"]
+    for symbol, got in (("W", dW), ("b", db)):
+        if isinstance(got, dict) and 0 in got:
+            raise AssertionError(f"d{symbol}[0] exists: layers with parameters are numbered "
+                                 f"l = 1..L, layer 0 is the input; d{symbol}[l] holds "
+                                 f"dl/d{symbol}^(l)")
     if passes == P + 1 or passes == P:
         raise AssertionError(f"{passes} forward passes for P = {P} parameters: these are "
                              "one-sided differences; a central difference takes two forward "
@@ -120,6 +124,7 @@ def test_finite_differences(student_fn):
     assert passes <= 2 * P + 1, (
         f"{passes} forward passes for P = {P} parameters; central differences need two per "
         f"parameter, 2P = {2 * P}: nudge one parameter at a time and run net(x) at w + h and w - h")
+    _compare(dW, db, net, (grads.W, grads.b))
     # The step is the caller's: with h = 0.1 the central difference is visibly not the gradient.
     h = 0.1
     dW, db = pair(run(student_fn, net, x.copy(), y.copy(), losses.quadratic, h, rules=RULES,

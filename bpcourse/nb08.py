@@ -88,7 +88,7 @@ def _square():
     rng = np.random.default_rng(6)
     for l in range(1, net.L + 1):
         net.b[l] = rng.normal(size=3)
-    return net, rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    return net, rng.normal(size=3), rng.normal(size=3)   # one sample: W x and W^T x both run
 
 
 def _name(student_fn, net, x, y, loss):

@@ -1,0 +1,76 @@
+"""A table of plausible wrong answers: each is caught, and most are named in the lecture's words.
+
+Goals: at least 95 % caught, at least 80 % named, every answer that delegates to
+bplib (or to a reference of the checks) and every answer that breaks the
+exercise's method caught, and every solution passes.
+"""
+import pytest
+
+from bpcourse import Delegated, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08
+
+from solutions import define, solution_functions
+from wrong_answers import ANSWERS
+
+TESTS = {
+    "weight_shape": nb01.test_weight_shape,
+    "numerical_jacobian": nb02.test_numerical_jacobian,
+    "neuron": nb03.test_neuron,
+    "weighted_input": nb03.test_weighted_input,
+    "forward": nb04.test_forward,
+    "forward_batch": nb04.test_forward_batch,
+    "finite_difference_gradients": nb05.test_finite_differences,
+    "df": nb06.test_df,
+    "chain_derivative": nb06.test_chain_derivative,
+    "jacobian_sin_linear": nb07.test_jacobian_sin_linear,
+    "gradient_from_left": nb07.test_gradient_from_left,
+    "backward": nb08.test_backward,
+}
+
+
+def verdict(wrong):
+    """(caught, named, message) for one wrong answer."""
+    fn = define(wrong.source, wrong.exercise)
+    try:
+        TESTS[wrong.exercise](fn)
+    except NotImplementedError:
+        return False, False, "not done"
+    except Delegated as e:
+        return True, all(w.lower() in str(e).lower() for w in wrong.words), f"delegated: {e}"
+    except Exception as e:  # an AssertionError names it; anything else is still caught
+        message = str(e) if isinstance(e, AssertionError) else f"{type(e).__name__}: {e}"
+        return True, all(w.lower() in message.lower() for w in wrong.words), message
+    return False, False, "passed"
+
+
+@pytest.fixture(scope="module")
+def verdicts():
+    return [(wrong, *verdict(wrong)) for wrong in ANSWERS]
+
+
+def test_the_table_covers_every_exercise_with_80_answers_or_more():
+    assert len(ANSWERS) >= 80
+    assert {w.exercise for w in ANSWERS} == set(TESTS)
+    assert {w.kind for w in ANSWERS} == {"mistake", "delegation", "method"}
+
+
+def test_goals_caught_named_delegation_and_method(verdicts):
+    n = len(verdicts)
+    caught = sum(c for _, c, _, _ in verdicts)
+    named = sum(m for _, _, m, _ in verdicts)
+    print(f"\n{n} wrong answers: {caught} caught ({caught / n:.0%}), {named} named ({named / n:.0%})")
+    for wrong, c, m, message in verdicts:
+        if not m:
+            print(f"  {'not named' if c else 'NOT CAUGHT'}: {wrong.exercise}: {wrong.misconception}"
+                  f"\n    wanted {wrong.words}; said: {message[:300]}")
+    assert caught / n >= 0.95
+    assert named / n >= 0.80
+    for wrong, c, _, message in verdicts:
+        if wrong.kind in ("delegation", "method"):
+            assert c, f"{wrong.kind} not caught: {wrong.exercise}: {wrong.misconception}"
+        if wrong.kind == "delegation":
+            assert message.startswith("delegated"), (wrong.misconception, message)
+
+
+@pytest.mark.parametrize("name", sorted(TESTS))
+def test_every_solution_passes(name):
+    TESTS[name](solution_functions()[name])
