@@ -34,10 +34,11 @@ def backward(net, trace, dl_dxL):
     return net.backward(trace, dl_dxL)
 
 
-def _variant(net, trace, dl_dxL, back_W="W", dsigma="s", db="ds", x_in="prev", reduce="sum"):
+def _variant(net, trace, dl_dxL, back_W="W", dsigma="s", db="ds", x_in="prev", reduce="sum",
+             sign=1):
     """The backward pass with one chosen mistake (element-wise activations only)."""
     dW, db_ = {}, {}
-    dl_dx = dl_dxL
+    dl_dx = sign * dl_dxL
     for l in range(net.L, 0, -1):
         act = net.activation(l)
         dl_ds = {"s": lambda: act.backward(trace.s[l], trace.x[l], dl_dx),
@@ -66,6 +67,8 @@ MISTAKES = [
                         "layer l, x^(l-1) = trace.x[l - 1], not x^(l)"),
     (dict(reduce="mean"), "the gradients are divided by N: the lecture's loss is the sum over "
                           "samples, not the mean"),
+    (dict(sign=-1), "every gradient has the wrong sign: backpropagation starts from dl/dx^(L) "
+                    "as it is given and only multiplies by Jacobians"),
 ]
 
 
@@ -125,6 +128,19 @@ def _shape_of_result(grads, net, trace):
         if isinstance(part, list):
             raise AssertionError(f"d{symbol} is a list; make it a dict keyed by the layer number "
                                  f"l = 1..L, d{symbol}[l] = ... (layer 0 has no parameters)")
+    for l in range(1, net.L + 1):
+        for symbol in ("W", "b"):
+            try:
+                getattr(grads, symbol)[l]
+            except (KeyError, IndexError, TypeError, AttributeError):
+                raise AssertionError(
+                    f"dl/d{symbol}^({l}) is missing: the loop runs from l = L down to 1, "
+                    f"range(net.L, 0, -1), and fills d{symbol}[l] for every layer") from None
+        gW, want = np.shape(grads.W[l]), net.W[l].shape
+        if gW == want[::-1] and gW != want:
+            raise AssertionError(
+                f"dl/dW^({l}) has shape {gW}: it looks transposed; W^({l}) has shape {want}, "
+                "dl/dW^(l) = dl/ds^(l) (x^(l-1))^T, row j for neuron j, np.outer(dl_ds, x_prev)")
     if trace.output.ndim != 2:
         return
     N = trace.output.shape[0]
