@@ -157,8 +157,8 @@ class Rules:
         names = list(dict.fromkeys(names))
         return Delegated(
             f"{who} calls {', '.join(names)}. This exercise asks for {self.ask}; an answer "
-            "that hands the work to bplib's own version is not yours, so it does not count "
-            "(in grading it scores 0)", names)
+            "that hands the work to bplib's own version (or to the checks' own answer) is not "
+            "yours, so it does not count (in grading it scores 0)", names)
 
 
 class Tracer:
