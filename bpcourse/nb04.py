@@ -51,6 +51,7 @@ def _array(value, what):
                              f"got {type(value).__name__}") from None
 
 
+@reference
 def _variant(net, x, batch, transpose=False, one_sample=False, bias="inside", sigma="own",
              layers=None):
     """The forward pass with one chosen mistake."""

@@ -152,6 +152,7 @@ def chain_derivative(stages, x):
     return _chain(stages, x)
 
 
+@reference
 def _chain(stages, x, at="input", start=1.0, combine="product"):
     """The loop with one chosen mistake: where f_i' is taken, how the factors combine."""
     a, running = float(x), start

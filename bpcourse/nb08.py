@@ -34,6 +34,7 @@ def backward(net, trace, dl_dxL):
     return net.backward(trace, dl_dxL)
 
 
+@reference
 def _variant(net, trace, dl_dxL, back_W="W", dsigma="s", db="ds", x_in="prev", reduce="sum",
              sign=1):
     """The backward pass with one chosen mistake (element-wise activations only)."""
