@@ -9,7 +9,8 @@ How a check holds an answer to its method and to the student's own work
 (forbidden calls, counted calls, watched inputs, numpy errors in the lecture's
 words) is in :mod:`bpcourse.method`.
 """
-from .method import Delegated
+from .method import Delegated, MethodError  # noqa: F401  (what a check may raise)
+
 NOT_DONE = "not done yet: write your code where it says YOUR CODE HERE, then run this cell again"
 
 
