@@ -233,8 +233,9 @@ class Log(Counter):
 
     Events: ``"item"`` (indexed by one sample or entry, ``a[n]``, ``a[n, k]``),
     ``"iter"`` (iterated over), ``"matmul"`` (a matrix product with a 2-D
-    operand on the other side), ``"vecmat"`` (with a 1-D one), ``"nudge"``
-    (a small number added or subtracted, as finite differences do).
+    operand on the other side), ``"vecmat"`` (with a 1-D one), ``"grouped"``
+    (handed to ``np.linalg.multi_dot``, which picks the order itself),
+    ``"nudge"`` (a small number added or subtracted, as finite differences do).
     """
 
 
@@ -283,7 +284,11 @@ class Watched(np.ndarray):
         if func in (np.dot, np.inner, np.linalg.multi_dot, np.einsum, np.tensordot, np.matmul):
             operands = args[0] if func is np.linalg.multi_dot else args
             arrays = [a for a in operands if isinstance(a, np.ndarray)]
-            if sum(np.ndim(a) == 2 for a in arrays) >= 2:
+            if func is np.linalg.multi_dot:   # numpy chooses the grouping, not the answer
+                for a in arrays:
+                    if isinstance(a, Watched):
+                        a._note("grouped")
+            elif sum(np.ndim(a) == 2 for a in arrays) >= 2:
                 for a in arrays:
                     if isinstance(a, Watched):
                         a._note("matmul")

@@ -177,6 +177,11 @@ def test_gradient_from_left(student_fn):
         raise AssertionError(
             "dl/dx should be (dl/dx^N)^T J_N J_{N-1} ... J_1: start from dl/dx^N and multiply by "
             "the last Jacobian first")
+    if log["J", "grouped"]:
+        raise MethodError(
+            "the value is right, but np.linalg.multi_dot chose the order of the products; the "
+            "exercise asks you to take one vector-Jacobian product at a time from the loss "
+            "side yourself: g = g @ J for J in reversed(jacobians)")
     if log["J", "matmul"]:
         raise MethodError(
             "the value is right, but you multiplied Jacobians with each other (a matrix-matrix "
