@@ -2,9 +2,15 @@ r"""Checks for notebook 02: gradients and Jacobians.
 
 The Jacobian of f: R^n -> R^m is the (m, n) matrix J_ij = df_i/dx_j; row i is
 the gradient of f_i, transposed. The exercise computes it by central
-differences, (f(x + h e_j) - f(x - h e_j)) / (2h), one column per x_j.
+differences, (f(x + h e_j) - f(x - h e_j)) / (2h), one column per x_j, with
+the step h it is given, written by the student (not bplib.jacobian).
 """
 import numpy as np
+
+from .method import CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Rules, as_array, reference, run
+
+RULES = Rules("central differences (f(x + h e_j) - f(x - h e_j)) / (2h) written yourself",
+              {**FINITE_DIFFERENCES, **OWN_DERIVATIVES, **CHAIN})
 
 
 def f_example(x):
@@ -12,6 +18,7 @@ def f_example(x):
     return np.array([x[0] * x[1], np.sin(x[0]), x[0] ** 2 + 3 * x[1]])
 
 
+@reference
 def J_example(x):
     """The analytic Jacobian of ``f_example``, shape (3, 2)."""
     return np.array([[x[1], x[0]],
@@ -19,37 +26,86 @@ def J_example(x):
                      [2 * x[0], 3.0]])
 
 
-def _forward_difference(f, x, h=1e-5):
+@reference
+def _difference(f, x, h, forward=False):
+    """Central (or forward) differences with step h, one column per x_j."""
+    x = np.asarray(x, dtype=float)
     fx = np.asarray(f(x), dtype=float)
-    return np.stack([(np.asarray(f(x + h * e), dtype=float) - fx) / h
-                     for e in np.eye(x.size)], axis=1)
+    at = lambda v: np.asarray(f(v), dtype=float)  # noqa: E731
+    cols = [(at(x + h * e) - fx) / h if forward else (at(x + h * e) - at(x - h * e)) / (2 * h)
+            for e in np.eye(x.size)]
+    return np.stack(cols, axis=1)
+
+
+@reference
+def central_difference(f, x, h):
+    """J_f(x) by central differences with step h, shape (m, n): the reference."""
+    return _difference(f, x, h)
+
+
+@reference
+def forward_difference(f, x, h):
+    """J_f(x) by forward differences (f(x + h e_j) - f(x)) / h, shape (m, n)."""
+    return _difference(f, x, h, forward=True)
+
+
+def _named(got, f, x, h):
+    """The named mistake that gives ``got``, or None."""
+    want = _difference(f, x, h)
+    def close(a):
+        return a.shape == got.shape and np.allclose(got, a, rtol=1e-6, atol=1e-8)
+
+    if close(_difference(f, x, h, forward=True)):
+        return ("these are forward differences (f(x + h) - f(x)) / h, with an error of order h; "
+                "use central differences (f(x + h) - f(x - h)) / (2h), whose error is of order h^2")
+    if close(2 * want):
+        return ("your Jacobian is twice the right one: a central difference divides by 2h, the "
+                "distance between x - h e_j and x + h e_j")
+    if close(-want):
+        return "your Jacobian has the wrong sign: it is (f(x + h e_j) - f(x - h e_j)) / (2h)"
+    if close(_difference(f, x, 1.0) / h):
+        return ("the step is h e_j, not the unit vector e_j: nudge x_j by h, "
+                "(f(x + h e_j) - f(x - h e_j)) / (2h)")
+    return None
 
 
 def test_numerical_jacobian(numerical_jacobian):
     """Raise AssertionError, in the lecture's words, unless the Jacobian is right."""
     x = np.array([0.7, -1.2])
-    got = numerical_jacobian(f_example, x)
-    try:
-        got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        raise AssertionError(f"return a numpy array, got {type(got).__name__}") from None
+    hint = "J has shape (m, n): one row per component f_i, one column per input x_j"
+    got = as_array(run(numerical_jacobian, f_example, x.copy(), rules=RULES, hint=hint).value,
+                   "your Jacobian")
     want = J_example(x)
     assert got.shape != want.T.shape or got.shape == want.shape, (
         f"your Jacobian has shape {got.shape} = (n, m); J has one row per component f_i and one "
         f"column per input x_j: shape (m, n) = {want.shape}")
-    assert got.shape == want.shape, f"for f: R^2 -> R^3, J has shape (m, n) = (3, 2), got {got.shape}"
+    assert got.shape == want.shape, (
+        f"for f: R^2 -> R^3, J has shape (m, n) = (3, 2), got {got.shape}")
     assert np.all(np.isfinite(got)), "your Jacobian holds NaN or infinite values"
-    if np.allclose(got, _forward_difference(f_example, x), rtol=1e-7, atol=1e-9):
-        raise AssertionError(
-            "these are forward differences (f(x + h) - f(x)) / h, with an error of order h; "
-            "use central differences (f(x + h) - f(x - h)) / (2h), whose error is of order h^2")
+    named = _named(got, f_example, x, 1e-5)
+    if named:
+        raise AssertionError(named)
     err = np.abs(got - want).max()
     if err > 1e-6:
         i, j = np.unravel_index(np.argmax(np.abs(got - want)), want.shape)
         raise AssertionError(
-            f"J[{i}, {j}] should be df_{i + 1}/dx_{j + 1} = {want[i, j]:.6f}, yours is {got[i, j]:.6f}"
+            f"J[{i}, {j}] should be df_{i + 1}/dx_{j + 1} = {want[i, j]:.6f}, "
+            f"yours is {got[i, j]:.6f}"
             + (" (is h too large or too small? h = 1e-5 works)" if err < 1e-2 else ""))
+    # The step h is the caller's: with h = 0.01 central differences are off by about h^2 / 6.
+    h = 1e-2
+    got = as_array(run(numerical_jacobian, f_example, x.copy(), h, rules=RULES).value,
+                   "your Jacobian")
+    if not np.allclose(got, _difference(f_example, x, h), rtol=1e-9, atol=1e-12):
+        assert not np.allclose(got, want, rtol=1e-8, atol=1e-10), (
+            "numerical_jacobian(f, x, h) ignores the step h it is given: with h = 0.01 the "
+            "central difference differs from J by about h^2/6 in the sin entry; use h, "
+            "not a number of your own")
+        raise AssertionError(_named(got, f_example, x, h) or
+                             "with h = 0.01 your Jacobian is not the central difference with "
+                             "step h")
     A = np.arange(12.0).reshape(3, 4) / 7
-    got = np.asarray(numerical_jacobian(lambda v: A @ v, np.ones(4)), dtype=float)
+    got = as_array(run(numerical_jacobian, lambda v: A @ v, np.ones(4), rules=RULES).value,
+                   "your Jacobian")
     assert got.shape == (3, 4) and np.allclose(got, A, atol=1e-6), (
         "for the linear map f(x) = A x with A of shape (3, 4), J_f = A; yours differs")

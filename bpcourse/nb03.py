@@ -5,10 +5,18 @@ W^l holds the weights into neuron j:
 
     s^l_j = sum_k w^l_jk x^{l-1}_k + b^l_j,   x^l_j = sigma(s^l_j),
     s^l = W^l x^{l-1} + b^l.
+
+One neuron is asked for with the sum written as a for loop over k, the whole
+layer without a loop: the inputs are watched arrays that count the loops.
 """
 import numpy as np
 
 from bplib import activations
+
+from .method import FORWARD, Log, MethodError, Rules, reference, run, watched
+
+NEURON = Rules("the sum over k written as a for loop, as on the slide", FORWARD)
+LAYER = Rules("s^l = W^l x^{l-1} + b^l as one matrix-vector product", FORWARD)
 
 
 def _case(d_l, d_prev, seed):
@@ -16,11 +24,13 @@ def _case(d_l, d_prev, seed):
     return rng.normal(size=(d_l, d_prev)), rng.normal(size=d_l), rng.normal(size=d_prev)
 
 
+@reference
 def reference_neuron(W, b, x_prev, j, sigma=activations.tanh):
     """x^l_j = sigma(sum_k w^l_jk x^{l-1}_k + b^l_j)."""
     return float(sigma(W[j] @ x_prev + b[j]))
 
 
+@reference
 def reference_weighted_input(W, b, x_prev):
     """s^l = W^l x^{l-1} + b^l, shape (d_l,)."""
     return W @ x_prev + b
@@ -34,26 +44,47 @@ def _number(value, what):
                              f"{np.shape(value)}") from None
 
 
+HINT = ("W^l has shape (d_l, d_{l-1}): row j holds the weights into neuron j, and "
+        "x^{l-1} has d_{l-1} entries")
+
+
 def test_neuron(neuron):
     """Raise AssertionError, in the lecture's words, unless x^l_j is right."""
     sigma = activations.tanh
     W, b, x_prev = _case(4, 4, seed=3)   # square, so W[k, j] runs too
     j = 1
-    got = _number(neuron(W, b, x_prev, j, sigma), "x^l_j")
+    log = Log()
+    got = _number(run(neuron, watched(W, "W", log), b.copy(), watched(x_prev, "x", log), j, sigma,
+                      rules=NEURON, hint=HINT).value, "x^l_j")
     s_j = W[j] @ x_prev + b[j]
     if np.isclose(got, sigma(W[:, j] @ x_prev + b[j])):
         raise AssertionError("you used w^l_kj = W[k, j]; w^l_jk is W[j, k]: row j of W^l holds "
                              "the weights into neuron j")
     if np.isclose(got, s_j):
-        raise AssertionError("that is s^l_j, the weighted input; the activation is x^l_j = sigma(s^l_j)")
+        raise AssertionError("that is s^l_j, the weighted input; the activation is x^l_j = "
+                             "sigma(s^l_j)")
     if np.isclose(got, sigma(W[j] @ x_prev)):
         raise AssertionError("the bias is missing: x^l_j = sigma(sum_k w^l_jk x^{l-1}_k + b^l_j)")
+    if np.isclose(got, sigma(W[j] @ x_prev) + b[j]):
+        raise AssertionError("the bias was added after sigma: it belongs inside, "
+                             "x^l_j = sigma(sum_k w^l_jk x^{l-1}_k + b^l_j)")
+    for k in (0, len(x_prev) - 1):
+        if np.isclose(got, sigma(s_j - W[j, k] * x_prev[k])):
+            raise AssertionError(f"the term k = {k} is missing from the sum: k runs over every "
+                                 "neuron of layer l-1, range(len(x_prev))")
     assert np.isclose(got, sigma(s_j)), (
-        f"x^l_j should be sigma(sum_k w^l_jk x^(l-1)_k + b^l_j) = {sigma(s_j):.6f}, yours is {got:.6f}")
+        f"x^l_j should be sigma(sum_k w^l_jk x^(l-1)_k + b^l_j) = {sigma(s_j):.6f}, "
+        f"yours is {got:.6f}")
+    if log["x", "item"] < len(x_prev) and log["W", "item"] < len(x_prev) and not (
+            log["x", "iter"] or log["W", "iter"]):
+        raise MethodError("the value is right, but the exercise asks for the sum over k as a "
+                             "for loop, as on the slide: s_j = b[j], then for k in "
+                             "range(len(x_prev)): s_j += W[j, k] * x_prev[k]")
     W, b, x_prev = _case(3, 5, seed=4)
     relu = activations.relu
     for j in range(3):
-        got = _number(neuron(W, b, x_prev, j, relu), "x^l_j")
+        got = _number(run(neuron, W.copy(), b.copy(), x_prev.copy(), j, relu,
+                          rules=NEURON, hint=HINT).value, "x^l_j")
         want = reference_neuron(W, b, x_prev, j, relu)
         assert np.isclose(got, want), (
             f"with sigma = relu, W^l of shape (3, 5) and j = {j}, x^l_j should be {want:.6f}, "
@@ -63,20 +94,33 @@ def test_neuron(neuron):
 def test_weighted_input(weighted_input):
     """Raise AssertionError, in the lecture's words, unless s^l = W^l x^{l-1} + b^l."""
     W, b, x_prev = _case(4, 4, seed=5)
-    got = weighted_input(W, b, x_prev)
+    log = Log()
+    got = run(weighted_input, watched(W, "W", log), b.copy(), watched(x_prev, "x", log),
+              rules=LAYER, hint=HINT).value
+    if isinstance(got, list):
+        raise AssertionError("you returned a Python list; s^l is a numpy array, W @ x_prev + b")
     try:
         got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
         raise AssertionError(f"return a numpy array, got {type(got).__name__}") from None
-    assert got.shape == (4,), f"s^l has one entry per neuron of layer l: shape (d_l,) = (4,), got {got.shape}"
+    assert got.shape == (4,), (
+        f"s^l has one entry per neuron of layer l: shape (d_l,) = (4,), got {got.shape}")
     if np.allclose(got, W.T @ x_prev + b):
         raise AssertionError("s^(l) should be W^(l) x^(l-1) + b^(l); yours looks like "
-                             "W^(l)^T x^(l-1) + b^(l): check the order of j and k")
+                             "W^(l)^T x^(l-1) + b^(l) (or x @ W): check the order of j and k")
+    if np.allclose(got, (W * x_prev).sum(axis=0) + b):
+        raise AssertionError("that sums w^l_jk x^{l-1}_k over j, the neurons of layer l; s^l_j "
+                             "sums over k, the order of j and k: W @ x_prev")
     if np.allclose(got, W @ x_prev):
         raise AssertionError("the bias is missing: s^l = W^l x^{l-1} + b^l")
     assert np.allclose(got, W @ x_prev + b), "s^l should be W^l x^{l-1} + b^l; yours differs"
+    if log["W", "item"] or log["W", "iter"] or log["x", "item"] or log["x", "iter"]:
+        raise MethodError("the value is right, but the exercise asks for the whole layer "
+                             "without a loop: W @ x_prev is the matrix-vector product that "
+                             "computes every s^l_j at once")
     W, b, x_prev = _case(2, 6, seed=6)
-    got = np.asarray(weighted_input(W, b, x_prev), dtype=float)
+    got = np.asarray(run(weighted_input, W.copy(), b.copy(), x_prev.copy(), rules=LAYER,
+                         hint=HINT + ": s^l = W^l x^{l-1}, W on the left").value, dtype=float)
     assert got.shape == (2,) and np.allclose(got, W @ x_prev + b), (
-        "for W^l of shape (d_l, d_{l-1}) = (2, 6), s^l has shape (2,) and equals W^l x^{l-1} + b^l; "
-        "yours differs")
+        "for W^l of shape (d_l, d_{l-1}) = (2, 6), s^l has shape (2,) and equals "
+        "W^l x^{l-1} + b^l; yours differs")

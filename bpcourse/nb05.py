@@ -5,14 +5,23 @@ Central differences give each one from two forward passes,
 
     dl_n/dw ~ (l_n(w + h) - l_n(w - h)) / (2 h),
 
-so the whole gradient costs two forward passes per parameter.
+so the whole gradient costs two forward passes per parameter. The check
+counts them, holds the answer to the step h it is given, and refuses one
+that calls backpropagation (net.gradients, net.backward) or bplib's own
+finite differences.
 """
 import numpy as np
 
 from bplib import losses
 from bplib.mlp import MLP
 
+from .method import BACKPROP, CHAIN, FINITE_DIFFERENCES, MethodError, Rules, pair, reference, run
 
+RULES = Rules("finite differences, not backprop: nudge each parameter by +h and -h yourself "
+              "and run the forward pass net(x)", {**BACKPROP, **FINITE_DIFFERENCES, **CHAIN})
+
+
+@reference
 def finite_difference_gradients(net, x, y, loss=losses.quadratic, h=1e-5):
     """dl/dW^(l) and dl/db^(l) by central differences: the reference.
 
@@ -53,24 +62,20 @@ def _problem():
     return net, rng.normal(size=3), rng.normal(size=2)
 
 
-def test_finite_differences(student_fn):
-    """The student's (dW, db) against backprop, with the network left as it was."""
-    net, x, y = _problem()
-    before = {l: (net.W[l].copy(), net.b[l].copy()) for l in range(1, net.L + 1)}
-    out = student_fn(net, x.copy(), y.copy(), losses.quadratic)
-    assert isinstance(out, tuple) and len(out) == 2, (
-        "return the pair (dW, db) of dicts keyed by the layer number l")
-    dW, db = out
+CHANGED = ("the network changed: a W^(l) or b^(l) is not what it was. Put every nudged "
+           "parameter back to its old value after the two forward passes")
+
+
+def _compare(dW, db, net, want, h_note=""):
     for l in range(1, net.L + 1):
-        W, b = before[l]
-        assert np.array_equal(net.W[l], W) and np.array_equal(net.b[l], b), (
-            f"the network changed: W^({l}) or b^({l}) is not what it was. Put every nudged "
-            "parameter back to its old value after the two forward passes")
-    want = net.gradients(x, y, losses.quadratic)
-    for l in range(1, net.L + 1):
-        for symbol, got, ref, shape in (("W", dW, want.W[l], net.W[l].shape),
-                                        ("b", db, want.b[l], net.b[l].shape)):
+        for symbol, got, ref, shape in (("W", dW, want[0][l], net.W[l].shape),
+                                        ("b", db, want[1][l], net.b[l].shape)):
             name = f"dl/d{symbol}^({l})"
+            if isinstance(got, list):
+                raise AssertionError(
+                    f"d{symbol} is a list; make it a dict keyed by the layer number, "
+                    f"d{symbol} = {{}} and d{symbol}[l] = ... for l = 1..L (layer 0 has no "
+                    "parameters)")
             try:
                 g = np.asarray(got[l], dtype=float)
             except (KeyError, IndexError, TypeError):
@@ -89,5 +94,48 @@ def test_finite_differences(student_fn):
                                      "divides by 2h, the distance between w + h and w - h")
             if np.allclose(g, -ref, rtol=1e-4, atol=1e-8):
                 raise AssertionError(f"{name} has the wrong sign: it is (l(w + h) - l(w - h)) / 2h")
+            if np.allclose(g, 0):
+                raise AssertionError(f"{name} is zero: nudge the network's own array in place, "
+                                     "net.W[l][j, k] = old + h, so that net(x) sees the nudge")
             raise AssertionError(f"{name} differs from the gradient that backprop gives "
-                                 f"(largest gap {np.max(np.abs(g - ref)):.2e})")
+                                 f"(largest gap {np.max(np.abs(g - ref)):.2e}){h_note}")
+
+
+def test_finite_differences(student_fn):
+    """The student's (dW, db) against backprop, with the network left as it was."""
+    from bplib.mlp import MLP as _MLP
+
+    net, x, y = _problem()
+    out = run(student_fn, net, x.copy(), y.copy(), losses.quadratic, rules=RULES,
+              changed={0: CHANGED}, count={"forward passes": _MLP.forward})
+    dW, db = pair(out.value, "finite-difference gradients", "dW, db")
+    grads = net.gradients(x, y, losses.quadratic)
+    P = net.n_parameters
+    passes = out.counts["forward passes"]
+    for symbol, got in (("W", dW), ("b", db)):
+        if isinstance(got, dict) and 0 in got:
+            raise AssertionError(f"d{symbol}[0] exists: layers with parameters are numbered "
+                                 f"l = 1..L, layer 0 is the input; d{symbol}[l] holds "
+                                 f"dl/d{symbol}^(l)")
+    if passes == P + 1 or passes == P:
+        raise MethodError(f"{passes} forward passes for P = {P} parameters: these are "
+                             "one-sided differences; a central difference takes two forward "
+                             "passes per parameter, at w + h and at w - h")
+    if passes > 2 * P + 1:
+        raise MethodError(
+            f"{passes} forward passes for P = {P} parameters; central differences need two per "
+            f"parameter, 2P = {2 * P}: nudge one parameter at a time, run net(x) at w + h and "
+            "at w - h")
+    _compare(dW, db, net, (grads.W, grads.b))
+    # The step is the caller's: with h = 0.1 the central difference is visibly not the gradient.
+    h = 0.1
+    dW, db = pair(run(student_fn, net, x.copy(), y.copy(), losses.quadratic, h, rules=RULES,
+                      changed={0: CHANGED}).value, "finite-difference gradients", "dW, db")
+    if not all(np.allclose(dW[l], r, rtol=1e-8, atol=1e-12) for l, r in
+               finite_difference_gradients(net, x, y, losses.quadratic, h)[0].items()):
+        assert not all(np.allclose(np.asarray(dW[l]), grads.W[l], rtol=1e-7, atol=1e-10)
+                       for l in range(1, net.L + 1)), (
+            "finite_difference_gradients(net, x, y, loss, h) ignores the step h it is given: "
+            "with h = 0.1 a central difference differs from the gradient; nudge by h")
+        raise AssertionError("with h = 0.1 your dW is not the central difference "
+                             "(l(w + h) - l(w - h)) / (2h) with that step")

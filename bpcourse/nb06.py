@@ -1,12 +1,90 @@
 r"""Checks for notebook 06, the chain rule: (g o f)'(x) = g'(f(x)) f'(x).
 
 The board example of the lecture is f(x) = e^{sin(x^2)}, whose derivative is
-f'(x) = e^{sin(x^2)} cos(x^2) 2x. A wrong answer is compared with the usual
-mistakes so the feedback can name the factor that is missing.
+f'(x) = e^{sin(x^2)} cos(x^2) 2x. ``MISTAKES`` holds f'(x) as it comes out
+when one step of the chain rule goes wrong, each with its message: the code
+check ``test_df`` and the answer box of the notebook
+(``bplib.widgets.chain_rule_answer(mistakes=nb06.MISTAKES)``) both name them
+from this one table. df is asked for as a formula: an answer that calls
+finite differences (bplib.derivative, or its own f(x + h)) is refused.
 """
+import functools
+
 import numpy as np
 
 from bplib import calculus
+
+from .method import (CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules, pair,
+                     reference, run, watched)
+
+DF = Rules("f'(x) as a formula you worked out, not finite differences or bplib's derivative",
+           {**FINITE_DIFFERENCES, **OWN_DERIVATIVES, **CHAIN})
+CHAIN_LOOP = Rules("the chain rule as your own loop: a running product of f_i'(a_{i-1})",
+                   {**FINITE_DIFFERENCES, **CHAIN})
+
+CHAIN_RULE = ("differentiate the outer function keeping the inside the same, "
+              "then multiply by the derivative of the inner function")
+
+EXPECTED = "2*x*cos(x**2)*exp(sin(x**2))"
+
+# f'(x) as it comes out when one step of the chain rule goes wrong: {expression in x: message}.
+MISTAKES = {
+    "cos(x**2)*exp(sin(x**2))": (
+        "The factor 2x is missing: the innermost function x^2 has derivative 2x. "
+        f"The chain rule: {CHAIN_RULE}, all the way in."),
+    "2*x*exp(sin(x**2))": (
+        "The factor cos(x^2) is missing: sin(u) with u = x^2 is a link of the chain too, "
+        f"and its derivative is cos(u) = cos(x^2). The chain rule: {CHAIN_RULE}."),
+    "2*x*cos(x)*exp(sin(x**2))": (
+        "cos(x) should be cos(x^2): differentiate the outer function keeping the inside the "
+        "same, so the derivative of sin(x^2) with respect to its inside is cos(x^2), then "
+        "multiply by the derivative of the inner function, 2x."),
+    "cos(x)*exp(sin(x**2))": (
+        "Two links are off: cos(x) should be cos(x^2) (keep the inside the same), and the "
+        "factor 2x, the derivative of the inner function x^2, is missing. "
+        f"{CHAIN_RULE.capitalize()}."),
+    "2*x*cos(2*x)*exp(sin(x**2))": (
+        "cos(2x) should be cos(x^2): keep the inside the same when you differentiate the outer "
+        "function; the inner derivative 2x is a separate factor."),
+    "cos(2*x)*exp(sin(x**2))": (
+        "cos(2x) puts the inner derivative inside the outer one: differentiate the outer "
+        "function keeping the inside the same, cos(x^2), then multiply by the derivative of "
+        "the inner function, 2x."),
+    "2*x*cos(x**2)": (
+        "The factor e^(sin(x^2)) is missing: the outer function e^v has derivative e^v, and "
+        "keeping the inside the same gives e^(sin(x^2)). Then multiply by the derivatives of "
+        "the inner functions, cos(x^2) and 2x."),
+    "2*x*cos(x**2)*exp(cos(x**2))": (
+        "The outer factor should be e^(sin(x^2)): differentiate the outer function keeping the "
+        "inside the same (e^v stays e^v, with v = sin(x^2)), then multiply by the derivative "
+        "of the inner function as a separate factor."),
+    "2*x*exp(cos(x**2))": (
+        "The outer factor should be e^(sin(x^2)) and cos(x^2) is a factor of its own: "
+        "differentiate the outer function keeping the inside the same, then multiply by the "
+        "derivative of the inner function."),
+    "exp(sin(x**2))": (
+        "That is f itself: the derivative of the outer function e^v is e^v, but the chain "
+        f"rule goes on: {CHAIN_RULE}, here cos(x^2) and 2x."),
+    "exp(sin(x**2)) + cos(x**2) + 2*x": (
+        "That is a sum of the factors: the chain rule multiplies them, "
+        "e^(sin(x^2)) * cos(x^2) * 2x. " + CHAIN_RULE.capitalize() + "."),
+    "-2*x*cos(x**2)*exp(sin(x**2))": (
+        "The sign is wrong: sin's derivative is +cos (it is cos whose derivative is -sin). "
+        f"The chain rule: {CHAIN_RULE}."),
+    "-2*x*sin(x**2)*exp(sin(x**2))": (
+        "-sin(x^2) is the derivative of cos, not of sin: (sin u)' = cos u, taken at u = x^2."),
+}
+
+
+
+@functools.lru_cache(maxsize=None)
+def _numeric():
+    """MISTAKES as numpy functions of x (sympy is imported only when a mistake is named)."""
+    import sympy
+
+    x = sympy.Symbol("x")
+    return [(sympy.lambdify(x, sympy.sympify(text), "numpy"), message)
+            for text, message in MISTAKES.items()]
 
 
 def f(x):
@@ -14,33 +92,20 @@ def f(x):
     return np.exp(np.sin(np.square(x)))
 
 
+@reference
 def df(x):
     """f'(x) = e^{sin(x^2)} cos(x^2) 2x, element-wise: the reference."""
     x = np.asarray(x, dtype=float)
     return np.exp(np.sin(x ** 2)) * np.cos(x ** 2) * 2 * x
 
 
-# f'(x) as it comes out when one step of the chain rule goes wrong.
-MISTAKES = [
-    (lambda x: np.exp(np.sin(x ** 2)) * np.cos(x ** 2),
-     "the factor 2x is missing: the innermost function x^2 has derivative 2x"),
-    (lambda x: np.exp(np.sin(x ** 2)) * 2 * x,
-     "the factor cos(x^2) is missing: sin's derivative, taken at its input a = x^2"),
-    (lambda x: np.exp(np.sin(x ** 2)) * np.cos(x) * 2 * x,
-     "cos(x) should be cos(x^2): g'(a) is evaluated at a = f(x), the inner value"),
-    (lambda x: np.cos(x ** 2) * 2 * x,
-     "the factor e^{sin(x^2)} is missing: the outer derivative (e^a)' = e^a, at a = sin(x^2)"),
-    (lambda x: np.exp(np.cos(x ** 2)) * 2 * x,
-     "the derivative of the outer function is e^a at the same a = sin(x^2): "
-     "differentiate the outer function and keep the inside the same"),
-    (lambda x: np.exp(np.sin(x ** 2)),
-     "this is f(x) itself; f'(x) multiplies it by the inner derivatives cos(x^2) 2x"),
-]
-
 PROBE = np.array([-2.1, -1.3, -0.4, 0.3, 0.8, 1.7, 2.4])
 
 
 def _numbers(value, shape, what):
+    if isinstance(value, list):
+        raise AssertionError(f"{what} returned a Python list; return a numpy array like x, "
+                             "computed with np.exp, np.sin, np.cos on the whole array")
     try:
         a = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -52,23 +117,26 @@ def _numbers(value, shape, what):
 
 def explain(got, x):
     """Name the mistake that turns f'(x) into ``got``, or say where it differs."""
-    for wrong, message in MISTAKES:
+    for wrong, message in _numeric():
         if np.allclose(got, wrong(x), rtol=1e-6, atol=1e-9):
             return message
     i = int(np.argmax(np.abs(got - df(x))))
-    return (f"at x = {x[i]:.2f} yours gives {got[i]:.6f} but f'(x) = {df(x)[i]:.6f} "
-            "(compare with bplib.derivative(f, x))")
+    return (f"at x = {x[i]:.2f} yours gives {got[i]:.6f} but f'(x) = {df(x)[i]:.6f}: "
+            "find the factor of e^(sin(x^2)) cos(x^2) 2x that differs there")
 
 
 def test_df(student_df):
-    """df(x) for the board example, on an array of x (element-wise)."""
-    got = _numbers(student_df(PROBE.copy()), PROBE.shape, "df(x)")
+    """df(x) for the board example, on an array of x (element-wise), as a formula."""
+    log = Log()
+    got = _numbers(run(student_df, watched(PROBE, "x", log), rules=DF).value, PROBE.shape, "df(x)")
     assert np.allclose(got, df(PROBE), rtol=1e-6, atol=1e-9), explain(got, PROBE)
-    numeric = calculus.derivative(f, PROBE)
-    assert np.allclose(got, numeric, rtol=1e-5, atol=1e-7), (
-        "df(x) disagrees with the numerical derivative bplib.derivative(f, x)")
+    if log["x", "nudge"]:
+        raise MethodError("your df adds a small h to x: that is a finite difference, "
+                             "(f(x + h) - f(x - h)) / 2h; the exercise asks for the formula "
+                             "the chain rule gives, e^(sin(x^2)) times the inner derivatives")
 
 
+@reference
 def chain_derivative(stages, x):
     """Value and derivative of f_N o ... o f_1 at x: the reference.
 
@@ -81,11 +149,36 @@ def chain_derivative(stages, x):
     -------
     (float, float): f_N(...f_1(x)) and its derivative
     """
-    a, running = float(x), 1.0
+    return _chain(stages, x)
+
+
+@reference
+def _chain(stages, x, at="input", start=1.0, combine="product"):
+    """The loop with one chosen mistake: where f_i' is taken, how the factors combine."""
+    a, running = float(x), start
     for f_i in stages:
-        running = float(f_i.derivative(a)) * running
+        point = {"input": a, "x": float(x), "output": float(f_i(a))}[at]
+        local = float(f_i.derivative(point))
+        running = {"product": local * running, "sum": local + running, "last": local}[combine]
         a = float(f_i(a))
     return a, running
+
+
+CHAIN_MISTAKES = [
+    (dict(at="x"), "every local derivative was taken at x; f_i' must be taken at "
+                   "f_{i-1}(...f_1(x)), the value that enters f_i"),
+    (dict(at="output"), "each local derivative was taken at the value f_i leaves, f_i(a); "
+                        "f_i' is taken at the value that enters f_i: compute the derivative "
+                        "before you update a"),
+    (dict(start=0.0), "the running product started at 0 stays 0; start it at 1, the "
+                      "derivative of x with respect to itself"),
+    (dict(start=0.0, combine="sum"), "that is a sum of the local derivatives; the chain rule "
+                                     "multiplies them: running = f_i'(a) * running"),
+    (dict(combine="sum"), "that is a sum of the local derivatives; the chain rule multiplies "
+                          "them: running = f_i'(a) * running"),
+    (dict(combine="last"), "only the last local derivative is left: the running product "
+                           "multiplies every factor, running = f_i'(a) * running"),
+]
 
 
 def test_chain_derivative(student_chain):
@@ -99,18 +192,23 @@ def test_chain_derivative(student_chain):
     for stages in chains:
         name = " o ".join(s.name for s in reversed(stages))
         for x in (0.7, -1.2):
-            out = student_chain(list(stages), x)
-            assert isinstance(out, tuple) and len(out) == 2, (
-                "return a pair (value, derivative), e.g. `return a, running`")
+            out = pair(run(student_chain, list(stages), x, rules=CHAIN_LOOP).value,
+                       "the chain rule as a loop", "a, running")
             value, deriv = (float(np.asarray(v, dtype=float)) for v in out)
-            want_value, want = chain_derivative(stages, x)
+            want_value, want = _chain(stages, x)
+            if np.isclose(value, want, rtol=1e-9) and np.isclose(deriv, want_value, rtol=1e-9) \
+                    and not np.isclose(want, want_value):
+                raise AssertionError("value and derivative are swapped: return (value, "
+                                     "derivative), `return a, running`")
             assert np.isclose(value, want_value, rtol=1e-9), (
                 f"for {name} at x = {x} the value should be {want_value:.6f}, got {value:.6f}: "
                 "apply the stages in order, f_1 first")
-            if not np.isclose(deriv, want, rtol=1e-9, atol=1e-12):
-                at_x = np.prod([float(s.derivative(x)) for s in stages])
-                hint = ("every local derivative was taken at x; f_i' must be taken at "
-                        "f_{i-1}(...f_1(x)), the value that enters f_i"
-                        if np.isclose(deriv, at_x, rtol=1e-9) else
-                        f"the derivative should be {want:.6f}, got {deriv:.6f}")
-                raise AssertionError(f"for {name} at x = {x}: {hint}")
+            if np.isclose(deriv, want, rtol=1e-9, atol=1e-12):
+                continue
+            if np.isclose(deriv, -want, rtol=1e-9):
+                raise AssertionError(f"for {name} at x = {x}: the derivative has the wrong sign")
+            for kwargs, message in CHAIN_MISTAKES:
+                if np.isclose(deriv, _chain(stages, x, **kwargs)[1], rtol=1e-9, atol=1e-12):
+                    raise AssertionError(f"for {name} at x = {x}: {message}")
+            raise AssertionError(f"for {name} at x = {x}: the derivative should be {want:.6f}, "
+                                 f"got {deriv:.6f}")

@@ -2,19 +2,36 @@ r"""Checks for notebook 07, the Jacobian chain rule.
 
 J_{f_N o ... o f_1}(x) = J_{f_N}(f_{N-1}(...)) ... J_{f_1}(x): each factor is
 taken at the point that enters its function, and the factors multiply in the
-order of the formula, the last function on the left.
+order of the formula, the last function on the left. For a scalar loss the
+product is taken from the loss side, one vector-Jacobian product at a time:
+the Jacobians given to the check are watched arrays that count matrix-matrix
+products.
 """
 import numpy as np
 
 from bplib import calculus
 
+from .method import (CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules,
+                     ShapeError, as_array, reference, run, watched)
 
+PRODUCT = Rules("the product J_sin(s) J_linear written yourself, with np.diag and @",
+                {**FINITE_DIFFERENCES, **CHAIN, **OWN_DERIVATIVES})
+FROM_LEFT = Rules("one vector-Jacobian product at a time, from the loss side, written yourself",
+                  {**FINITE_DIFFERENCES, **CHAIN})
+HINT = ("J_f = J_sin(s) J_linear: diag(cos(s)) of shape (m, m) on the left, A of shape (m, n) "
+        "on the right, the last function on the left")
+LEFT_HINT = ("from the loss side the row vector multiplies from the left, g @ J (g^T J), "
+             "starting with the last Jacobian J_N: for J in reversed(jacobians)")
+
+
+@reference
 def jacobian_sin_linear(A, b, x):
     """J of x -> sin(A x + b) at x: diag(cos(A x + b)) A, shape (m, n). The reference."""
     s = A @ x + b
     return np.diag(np.cos(s)) @ A
 
 
+@reference
 def gradient_from_left(jacobians, dl_dxN):
     """dl/dx = (dl/dx^N)^T J_N ... J_1 by vector-Jacobian products. The reference.
 
@@ -33,17 +50,39 @@ def gradient_from_left(jacobians, dl_dxN):
     return g
 
 
-def _array(value, what):
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise AssertionError(f"{what} should return an array of numbers, got "
-                             f"{type(value).__name__}") from None
-
-
 def _problem(seed, m=3, n=4):
     rng = np.random.default_rng(seed)
     return rng.normal(size=(m, n)), rng.normal(size=m), rng.normal(size=n)
+
+
+def _product_mistakes(A, b, x):
+    s = A @ x + b
+    D = np.diag(np.cos(s))
+    return [
+        (lambda: A, "J_sin(s) = diag(cos(s)) is missing: this is only J_linear = A"),
+        (lambda: D, "J_linear = A is missing"),
+        (lambda: np.diag(np.sin(s)) @ A, "the derivative of sin is cos: J_sin(s) = diag(cos(s))"),
+        (lambda: -D @ A, "the sign is wrong: sin' = cos, so J_sin(s) = +diag(cos(s))"),
+        (lambda: np.diag(np.cos(A @ x)) @ A,
+         "J_sin is taken at s = A x + b, the value that enters sin; b is missing there"),
+        (lambda: np.diag(np.cos(x)) @ A,
+         "J_sin is taken at s = A x + b, the value that enters sin, not at x"),
+        (lambda: A @ D, "the wrong order: the factors multiply as in the formula, J_sin(s) "
+                        "J_linear, the last function on the left (np.cos(s) * A also scales "
+                        "the columns; diag(cos(s)) @ A scales the rows, one per output)"),
+        (lambda: D @ A.T, "A^T for A: the Jacobian of x -> A x + b is A itself, shape (m, n)"),
+        (lambda: (D @ A).T, "J has one row per output; yours looks transposed"),
+    ]
+
+
+def _name_product(J, A, b, x):
+    for wrong, message in _product_mistakes(A, b, x):
+        try:
+            W = wrong()
+        except ValueError:
+            continue
+        if W.shape == J.shape and np.allclose(J, W, rtol=1e-6, atol=1e-9):
+            raise AssertionError(message)
 
 
 def test_jacobian_sin_linear(student_fn):
@@ -51,7 +90,17 @@ def test_jacobian_sin_linear(student_fn):
     for seed in (1, 2):
         A, b, x = _problem(seed)
         m, n = A.shape
-        J = _array(student_fn(A.copy(), b.copy(), x.copy()), "your function")
+        try:
+            J = as_array(run(student_fn, A.copy(), b.copy(), x.copy(), rules=PRODUCT,
+                             hint=HINT).value, "J")
+        except ShapeError as error:
+            A, b, x = _problem(seed, 3, 3)   # square: the same mistake runs and can be named
+            try:
+                J = as_array(student_fn(A.copy(), b.copy(), x.copy()), "J")
+            except Exception:
+                raise error from None
+            _name_product(J, A, b, x)
+            raise error
         if J.shape == (n, m):
             raise AssertionError(
                 f"J has shape {J.shape} but f maps R^{n} to R^{m}, so J_f is ({m}, {n}) = (m, n): "
@@ -60,22 +109,34 @@ def test_jacobian_sin_linear(student_fn):
         want = jacobian_sin_linear(A, b, x)
         if np.allclose(J, want, rtol=1e-6, atol=1e-9):
             continue
-        s = A @ x + b
-        mistakes = [
-            (A, "J_sin(s) = diag(cos(s)) is missing: this is only J_linear = A"),
-            (np.diag(np.cos(s)), "J_linear = A is missing"),
-            (np.diag(np.sin(s)) @ A, "the derivative of sin is cos: J_sin(s) = diag(cos(s))"),
-            (np.diag(np.cos(A @ x)) @ A,
-             "J_sin is taken at s = A x + b, the value that enters sin; b is missing there"),
-        ]
-        for wrong, message in mistakes:
-            if wrong.shape == J.shape and np.allclose(J, wrong, rtol=1e-6, atol=1e-9):
-                raise AssertionError(message)
+        _name_product(J, A, b, x)
         numeric = calculus.jacobian(lambda v: np.sin(A @ v + b), x)
         i, j = np.unravel_index(np.argmax(np.abs(J - numeric)), J.shape)
         raise AssertionError(
             f"entry ({i}, {j}) should be df_{i}/dx_{j} = {numeric[i, j]:.6f} "
-            f"(bplib.jacobian), got {J[i, j]:.6f}")
+            f"(central differences), got {J[i, j]:.6f}")
+
+
+def _left_mistakes(jacobians, g):
+    def forward_order():
+        v = g
+        for J in jacobians:
+            v = v @ J
+        return v
+
+    def columns():
+        v = g
+        for J in reversed(jacobians):
+            v = J @ v
+        return v
+
+    return [
+        (forward_order, "the Jacobians were taken in the order the functions act; from the "
+                        "loss side the last Jacobian comes first: for J in reversed(jacobians)"),
+        (columns, "J @ g multiplies a column from the right: from the loss side the row vector "
+                  "multiplies from the left, g @ J (g^T J)"),
+        (lambda: -gradient_from_left(jacobians, g), "the sign is wrong"),
+    ]
 
 
 def test_gradient_from_left(student_fn):
@@ -84,7 +145,21 @@ def test_gradient_from_left(student_fn):
     sizes = [3, 5, 4, 2]   # d_0 .. d_N, all different so a wrong order shows
     jacobians = [rng.normal(size=(sizes[i + 1], sizes[i])) for i in range(len(sizes) - 1)]
     dl_dxN = rng.normal(size=sizes[-1])
-    g = _array(student_fn([J.copy() for J in jacobians], dl_dxN.copy()), "your function")
+    log = Log()
+    try:
+        g = as_array(run(student_fn, [watched(J, "J", log) for J in jacobians], dl_dxN.copy(),
+                         rules=FROM_LEFT, hint=LEFT_HINT).value, "dl/dx")
+    except ShapeError as error:
+        square = [rng.normal(size=(3, 3)) for _ in range(3)]
+        v = rng.normal(size=3)
+        try:
+            got = as_array(student_fn([J.copy() for J in square], v.copy()), "dl/dx")
+        except Exception:
+            raise error from None
+        for wrong, message in _left_mistakes(square, v):
+            if got.shape == (3,) and np.allclose(got, wrong(), rtol=1e-8, atol=1e-10):
+                raise AssertionError(message) from None
+        raise error
     want = gradient_from_left(jacobians, dl_dxN)
     if g.shape == (sizes[-1], sizes[0]):
         raise AssertionError(
@@ -92,6 +167,23 @@ def test_gradient_from_left(student_fn):
             f"left to get the gradient, a vector of shape ({sizes[0]},) = (d_0,)")
     assert g.shape == (sizes[0],), (
         f"dl/dx should be a vector of shape ({sizes[0]},) = (d_0,), like x, got {g.shape}")
-    assert np.allclose(g, want, rtol=1e-8, atol=1e-10), (
-        "dl/dx should be (dl/dx^N)^T J_N J_{N-1} ... J_1: start from dl/dx^N and multiply by "
-        "the last Jacobian first")
+    if not np.allclose(g, want, rtol=1e-8, atol=1e-10):
+        for wrong, message in _left_mistakes(jacobians, dl_dxN):
+            try:
+                if np.allclose(g, wrong(), rtol=1e-8, atol=1e-10):
+                    raise AssertionError(message)
+            except ValueError:
+                continue
+        raise AssertionError(
+            "dl/dx should be (dl/dx^N)^T J_N J_{N-1} ... J_1: start from dl/dx^N and multiply by "
+            "the last Jacobian first")
+    if log["J", "grouped"]:
+        raise MethodError(
+            "the value is right, but np.linalg.multi_dot chose the order of the products; the "
+            "exercise asks you to take one vector-Jacobian product at a time from the loss "
+            "side yourself: g = g @ J for J in reversed(jacobians)")
+    if log["J", "matmul"]:
+        raise MethodError(
+            "the value is right, but you multiplied Jacobians with each other (a matrix-matrix "
+            "product, d^3 multiply-adds); the exercise asks for one vector-Jacobian product at a "
+            "time from the loss side: g = g @ J for J in reversed(jacobians)")

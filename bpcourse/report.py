@@ -5,6 +5,11 @@ code could patch numpy or override comparison. It draws inputs with
 ``probe_rng()``, calls the student's code on them and ``report``s the plain
 numbers. The grader runs the solution on the same inputs and compares the two
 in its own process.
+
+Two reports speak against an answer whatever its numbers: ``watch`` reports
+a call the exercise forbids (bplib's own version, a reference of the checks),
+``hold_to_method`` a right value reached by a forbidden method. The grader
+gives such a cell 0 points and a flag, with a reason in its own words.
 """
 import json
 import os
@@ -45,3 +50,63 @@ def report(name, value):
     except Exception as e:  # a student's value that is not numbers
         payload = {"name": str(name), "error": f"{type(e).__name__}: {e}"}
     display({MIME: payload, "text/plain": f"reported {name}"}, raw=True)
+
+
+DELEGATED = "__delegated__"   # the report a hidden test makes for an answer that delegated
+METHOD = "__method__"         # ... and for one whose numbers came by a forbidden method
+
+
+def _mark(name, what):
+    from IPython.display import display
+
+    display({MIME: {"name": name, "what": what}, "text/plain": f"{name}: {what}"}, raw=True)
+
+
+def hold_to_method(test, fn):
+    """Run the notebook's check ``test(fn)`` and report a method it forbids.
+
+    Only :class:`bpcourse.method.MethodError` is reported; a wrong answer is
+    judged by its numbers, and the check's other verdicts are not the grader's.
+    """
+    from bpcourse.method import Delegated, MethodError
+
+    try:
+        test(fn)
+    except MethodError as e:
+        _mark(METHOD, str(e)[:200])
+    except (Delegated, Exception):   # judged by watch() and by the reported numbers
+        pass
+
+
+class watch:
+    """Watch the student's function while a hidden test calls it (a context manager).
+
+    When the function calls what ``rules`` forbid, a report named
+    ``DELEGATED`` is made at the end of the block; the grader scores the
+    cell 0 and flags it.
+
+    Parameters
+    ----------
+    rules : bpcourse.method.Rules
+    fn : callable
+        The student's function: only calls made while it runs count.
+    """
+
+    def __init__(self, rules, fn):
+        from bpcourse.method import Tracer, _code
+
+        try:
+            inside = _code(fn)
+        except AttributeError:   # not a plain function: watch the whole block
+            inside = None
+        self.tracer = Tracer(rules.codes(), inside=inside)
+
+    def __enter__(self):
+        self.tracer.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.tracer.__exit__(*exc)
+        if self.tracer.called:
+            _mark(DELEGATED, ", ".join(sorted(set(self.tracer.called))))
+        return False

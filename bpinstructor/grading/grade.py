@@ -245,6 +245,7 @@ def grade(student, name, solution, path, expected, seed, options):
             continue
         run = runs[by_id[gid]]
         result.cells.append(_judge(gid, worth, run, expected.get(gid, []), options, hidden))
+        result.flags += [flag for _, flag in verdict.refused(verdict.reports(run.outputs))]
         if run.truncated:
             result.flags.append("output truncated")
         if run.status in ("timeout", "crashed"):

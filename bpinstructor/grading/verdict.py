@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from bpcourse.report import MIME
+from bpcourse.report import DELEGATED, METHOD, MIME
 
 RTOL, ATOL = 1e-6, 1e-9  # |student - expected| <= ATOL + RTOL * |expected|, element-wise
 
@@ -49,6 +49,33 @@ def _as_array(payload):
     return np.array(value, dtype=np.float64).reshape(shape), None
 
 
+# What the hidden tests report against an answer, with the grader's own words and flag (the
+# kernel's text is never shown): bplib's own version or a reference of the checks called
+# instead of doing the work, or right numbers by a method the exercise forbids.
+REFUSED = {
+    DELEGATED: ("the answer calls bplib's own version of the exercise or a reference of the "
+                "checks instead of doing the work itself: 0 points, flagged for a look by hand.",
+                "answer delegated to bplib"),
+    METHOD: ("the answer reaches the numbers by a method the exercise does not allow (the "
+             "notebook's check names it): 0 points, flagged for a look by hand.",
+             "method not followed"),
+}
+
+
+def refused(got):
+    """The grader's reasons and flags for what the reports hold against the answer.
+
+    Parameters
+    ----------
+    got : list of (name, payload), from :func:`reports`
+
+    Returns
+    -------
+    list of (reason, flag)
+    """
+    return [REFUSED[name] for name in dict.fromkeys(name for name, _ in got) if name in REFUSED]
+
+
 def compare(expected, got):
     """Check a test cell's reports against the solution's.
 
@@ -68,6 +95,8 @@ def compare(expected, got):
     messages : list of str
         Why not, one line per report.
     """
+    if refused(got):
+        return False, [reason for reason, _ in refused(got)]
     messages = []
     names = [name for name, _ in got]
     for name in sorted(set(names)):

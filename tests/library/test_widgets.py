@@ -14,7 +14,7 @@ import bplib  # noqa: E402
 from bplib import widgets  # noqa: E402
 from bplib._check import NotationError  # noqa: E402
 from bplib.widgets import answer as answer_module  # noqa: E402
-from bplib.widgets.answer import CHAIN_RULE_MISTAKES  # noqa: E402
+from bpcourse.nb06 import MISTAKES as CHAIN_RULE_MISTAKES  # noqa: E402  (the course's table)
 
 
 def f_prime(x):
@@ -162,7 +162,7 @@ def test_check_answer_chooses_by_the_kind_of_answer():
 # --- the answer box: the widget -------------------------------------------------------
 
 def test_answer_box_is_driven_by_typing_and_clicking():
-    box = widgets.chain_rule_answer()
+    box = widgets.chain_rule_answer(mistakes=CHAIN_RULE_MISTAKES)
     assert "bplib-answer" in classes(box.box)
     assert "bplib-feedback" in classes(box.feedback_area)
     assert box.button.description == "Check"
@@ -182,7 +182,7 @@ def test_answer_box_is_driven_by_typing_and_clicking():
 
 
 def test_answer_box_for_a_number_knows_the_mistakes_at_that_point():
-    box = widgets.chain_rule_answer(at=1.0)
+    box = widgets.chain_rule_answer(at=1.0, mistakes=CHAIN_RULE_MISTAKES)
     assert box.check("2cos(1) e^(sin(1))").ok
     assert box.check(f"{f_prime(1.0):.8f}").ok
     v = box.check(f"{np.cos(1.0) * np.exp(np.sin(1.0)):.6f}")   # the 2x forgotten

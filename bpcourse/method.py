@@ -1,0 +1,472 @@
+r"""Holding an answer to the method its exercise asks for, and to the student's own work.
+
+A check calls the student's function through :func:`run`, which
+
+- watches what the function calls while it runs (``sys.setprofile``) and
+  refuses an answer that calls something the exercise forbids: finite
+  differences where a formula is asked for, bplib's own version of the
+  exercise (``net(x)``, ``net.backward``, ``chain_rule``, ...), or a
+  reference of the checks. What counts is the code that runs, not the name
+  it is called by, so ``from bplib import jacobian as J`` is caught too;
+- counts calls to chosen functions (forward passes, activations) so a check
+  can hold the answer to a cost ("two forward passes per parameter");
+- compares the arguments before and after, and names an answer that changed
+  its input in place;
+- turns a numpy error inside the student's code (``matmul: Input operand 1
+  has a mismatch ...``) into the shape rule in the lecture's words.
+
+Inputs can count what the method forbids: :func:`watched` makes an array
+that records indexing by sample (or entry), iteration, matrix products and
+the scalars added to it, in a :class:`Log`.
+
+The API, for a new exercise (say, dl/ds^(l) for one layer, by hand)::
+
+    from bpcourse.method import (BACKPROP, FINITE_DIFFERENCES, Log, MethodError, Rules,
+                                 reference, run, watched)
+
+    RULES = Rules("dl/ds^(l) = sigma'(s^(l)) * dl/dx^(l), written yourself",
+                  {**BACKPROP, **FINITE_DIFFERENCES})      # name -> function forbidden
+
+    @reference                       # the check's own answer: forbidden to every answer
+    def reference_dl_ds(s, dl_dx):
+        ...
+
+    def test_dl_ds(student_fn):      # raises AssertionError in the lecture's words
+        log = Log()
+        out = run(student_fn, watched(s, "s", log), dl_dx.copy(), rules=RULES,
+                  hint="s^(l) and dl/dx^(l) have the same shape (d_l,)",
+                  count={"sigma": Function.__call__})
+        ...                          # compare out.value with the right and the wrong answers
+        if log["s", "item"]:
+            raise MethodError("the value is right, but ... without a loop over j")
+
+and, in the notebook, ``check("dl/ds", nbXX.test_dl_ds, dl_ds)``. Its hidden
+tests::
+
+    with watch(nbXX.RULES, dl_ds):                  # a forbidden call: 0 points, flagged
+        report("dl_ds", dl_ds(s, dl_dx))
+    hold_to_method(nbXX.test_dl_ds, dl_ds)           # a MethodError: 0 points, flagged
+
+``run`` raises :class:`Delegated` for a forbidden call, :class:`ShapeError`
+for a numpy shape error (``numpy_error`` gives the words; a check can then run
+the answer on square shapes, where the same mistake runs, to name it) and an
+AssertionError for an input changed in place; :func:`as_array` and
+:func:`pair` name a list where an array or a tuple is asked for. A widget can
+hold an answer to the same rules by calling ``run`` and showing the error's
+text.
+"""
+import inspect
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bplib import calculus, gradcheck
+from bplib.mlp import MLP, Trace
+
+
+class Delegated(AssertionError):
+    """The answer called what its exercise forbids; ``names`` says what."""
+
+    def __init__(self, message, names):
+        super().__init__(message)
+        self.names = tuple(names)
+
+
+class MethodError(AssertionError):
+    """The answer's numbers are right, but it used a method its exercise forbids."""
+
+
+class ShapeError(AssertionError):
+    """numpy refused a product or a sum of the answer's arrays; the message says why."""
+
+
+def _code(fn):
+    """The code object that runs when ``fn`` is called."""
+    fn = getattr(fn, "__func__", fn)
+    fn = getattr(fn, "fget", fn)
+    return fn.__code__
+
+
+# What bplib offers that an exercise may forbid, by the name a student knows it by.
+FINITE_DIFFERENCES = {
+    "bplib.derivative (finite differences)": calculus.derivative,
+    "bplib.gradient (finite differences)": calculus.gradient,
+    "bplib.jacobian (finite differences)": calculus.jacobian,
+    "bplib's numerical gradients (finite differences)": gradcheck.numerical_gradients,
+    "bplib.gradient_check": gradcheck.gradient_check,
+}
+FORWARD = {"net(x) / net.forward(x), bplib's forward pass": MLP.forward}
+BACKPROP = {
+    "net.backward, bplib's backward pass": MLP.backward,
+    "net.gradients, bplib's backpropagation": MLP.gradients,
+    "bplib's backward pass": MLP._backward,
+}
+CHAIN = {
+    "bplib.chain_rule": calculus.chain_rule,
+    "bplib.jacobian_chain": calculus.jacobian_chain,
+}
+OWN_DERIVATIVES = {
+    "f.derivative, a bplib Function's own derivative": calculus.Function.derivative,
+    "f.jacobian, a bplib Function's own Jacobian": calculus.Function.jacobian,
+}
+BUILD_NETWORK = {"bplib.MLP, which builds W^(l) for you": MLP.__init__}
+
+REFERENCES = {}   # filled by reference(): the checks' own answers
+
+
+def reference(fn):
+    """Mark ``fn`` as a reference of the checks: no answer may call it."""
+    REFERENCES[f"{fn.__module__}.{fn.__qualname__}, a reference of the checks"] = fn
+    return fn
+
+
+def _load_references():
+    """Import every notebook's checks, so all their references are known."""
+    import importlib
+    import pkgutil
+
+    import bpcourse
+
+    for module in pkgutil.iter_modules(bpcourse.__path__):
+        if re.fullmatch(r"nb\d+", module.name):
+            importlib.import_module(f"bpcourse.{module.name}")
+
+
+@dataclass
+class Rules:
+    """What an exercise asks for and what it forbids.
+
+    Parameters
+    ----------
+    ask : str
+        The method, in the lecture's words, e.g. "the Jacobian by central
+        differences, written yourself".
+    forbid : dict {name: function}
+        What the answer may not call; the references of the checks are
+        always added.
+    """
+
+    ask: str
+    forbid: dict = field(default_factory=dict)
+
+    def codes(self):
+        """{code object: name} of everything forbidden."""
+        _load_references()
+        named = {**self.forbid, **REFERENCES}
+        return {_code(fn): name for name, fn in named.items()}
+
+    def refuse(self, names, who="your function"):
+        """The Delegated error for an answer that called ``names``."""
+        names = list(dict.fromkeys(names))
+        return Delegated(
+            f"{who} calls {', '.join(names)}. This exercise asks for {self.ask}; an answer "
+            "that hands the work to bplib's own version (or to the checks' own answer) is not "
+            "yours, so it does not count (in grading it scores 0)", names)
+
+
+class Tracer:
+    """Record calls into chosen code objects while active (a context manager).
+
+    Parameters
+    ----------
+    forbidden : dict {code: name}
+    counted : dict {code: name}
+    inside : code object, optional
+        Only calls with this code on the stack are recorded (the student's
+        function, when the block also runs test code).
+    """
+
+    def __init__(self, forbidden=(), counted=(), inside=None):
+        self.forbidden, self.counted = dict(forbidden), dict(counted)
+        self.inside = inside
+        self.called, self.counts = [], Counter()
+        self._old = None
+
+    def _within(self, frame):
+        if self.inside is None:
+            return True
+        while frame is not None:
+            if frame.f_code is self.inside:
+                return True
+            frame = frame.f_back
+        return False
+
+    def _nested(self, frame):
+        """Whether a forbidden call is already running: name only the outermost one."""
+        frame = frame.f_back
+        while frame is not None:
+            if frame.f_code in self.forbidden:
+                return True
+            frame = frame.f_back
+        return False
+
+    def _profile(self, frame, event, arg):
+        if event != "call":
+            return
+        code = frame.f_code
+        if code in self.forbidden and self._within(frame) and not self._nested(frame):
+            self.called.append(self.forbidden[code])
+        if code in self.counted and self._within(frame):
+            self.counts[self.counted[code]] += 1
+
+    def __enter__(self):
+        self._old, self._hook = sys.getprofile(), self._profile   # one bound method, to compare
+        sys.setprofile(self._hook)
+        return self
+
+    def __exit__(self, *exc):
+        # An answer that turned the watch off (sys.setprofile) is refused, not trusted.
+        self.tampered = sys.getprofile() is not self._hook
+        if self.tampered:
+            self.called.append("sys.setprofile, which turns off the check's watch")
+        sys.setprofile(self._old)
+        return False
+
+
+# --- inputs that count what the method forbids ------------------------------------
+
+class Log(Counter):
+    """What was done to watched arrays: ``log[name, event]`` counts.
+
+    Events: ``"item"`` (indexed by one sample or entry, ``a[n]``, ``a[n, k]``),
+    ``"iter"`` (iterated over), ``"matmul"`` (a matrix product with a 2-D
+    operand on the other side), ``"vecmat"`` (with a 1-D one), ``"grouped"``
+    (handed to ``np.linalg.multi_dot``, which picks the order itself),
+    ``"nudge"`` (a small number added or subtracted, as finite differences do).
+    """
+
+
+def _is_item(key):
+    first = key[0] if isinstance(key, tuple) and key else key
+    return isinstance(first, (int, np.integer)) and not isinstance(first, bool)
+
+
+class Watched(np.ndarray):
+    """An array that writes what is done to it into a :class:`Log`."""
+
+    def __array_finalize__(self, obj):
+        self.log = getattr(obj, "log", None)
+        self.name = getattr(obj, "name", None)
+
+    def _note(self, event):
+        if self.log is not None:
+            self.log[self.name, event] += 1
+
+    def __getitem__(self, key):
+        if _is_item(key):
+            self._note("item")
+        return super().__getitem__(key)
+
+    def __iter__(self):
+        self._note("iter")
+        return super().__iter__()
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = [np.asarray(v) if isinstance(v, Watched) else v for v in inputs]
+        for v in inputs:
+            if isinstance(v, Watched):
+                others = [np.ndim(u) for u in inputs if u is not v]
+                if ufunc is np.matmul:
+                    v._note("matmul" if 2 in others and v.ndim == 2 else "vecmat")
+                if ufunc in (np.add, np.subtract) and any(
+                        np.ndim(u) == 0 and 0 < abs(float(u)) < 1e-2
+                        for u in inputs if u is not v and isinstance(u, (int, float, np.number))):
+                    v._note("nudge")
+        if "out" in kwargs:
+            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, Watched) else o
+                                  for o in kwargs["out"])
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func in (np.dot, np.inner, np.linalg.multi_dot, np.einsum, np.tensordot, np.matmul):
+            operands = args[0] if func is np.linalg.multi_dot else args
+            arrays = [a for a in operands if isinstance(a, np.ndarray)]
+            if func is np.linalg.multi_dot:   # numpy chooses the grouping, not the answer
+                for a in arrays:
+                    if isinstance(a, Watched):
+                        a._note("grouped")
+            elif sum(np.ndim(a) == 2 for a in arrays) >= 2:
+                for a in arrays:
+                    if isinstance(a, Watched):
+                        a._note("matmul")
+            else:
+                for a in arrays:
+                    if isinstance(a, Watched):
+                        a._note("vecmat")
+        return super().__array_function__(func, (np.ndarray,) * len(types), args, kwargs)
+
+
+def watched(a, name, log):
+    """A copy of ``a`` that records into ``log`` under ``name``."""
+    w = np.array(a, dtype=float).view(Watched)
+    w.log, w.name = log, name
+    return w
+
+
+# --- calling the student's function -----------------------------------------------
+
+@dataclass
+class Outcome:
+    """What :func:`run` saw: the result and the counted calls."""
+    value: object
+    counts: Counter
+
+
+def _snapshot(value):
+    """Copies of the arrays inside an argument, to see later whether they changed."""
+    if isinstance(value, np.ndarray):
+        return np.array(value)
+    if isinstance(value, MLP):
+        return {"W": [np.array(value.W[l]) for l in value.W],
+                "b": [np.array(value.b[l]) for l in value.b]}
+    if isinstance(value, Trace):
+        return {"x": {l: np.array(v) for l, v in value.x.items()},
+                "s": {l: np.array(v) for l, v in value.s.items()}}
+    if isinstance(value, (list, tuple)) and all(isinstance(v, np.ndarray) for v in value):
+        return [np.array(v) for v in value]
+    return None
+
+
+def _same(a, b):
+    # Rounding is not a change: w + h - 2h + h need not be w to the last bit.
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-12, atol=1e-15))
+
+
+def _changed(before, value):
+    if before is None:
+        return False
+    if isinstance(value, np.ndarray):
+        return not _same(before, value)
+    if isinstance(value, MLP):
+        return not all(_same(a, value.W[l]) for l, a in zip(value.W, before["W"])) or \
+            not all(_same(a, value.b[l]) for l, a in zip(value.b, before["b"]))
+    if isinstance(value, Trace):
+        return any(not _same(before[k][l], getattr(value, k).get(l))
+                   for k in ("x", "s") for l in before[k])
+    return len(value) != len(before) or not all(_same(a, b) for a, b in zip(before, value))
+
+
+def _parameter_names(fn, n):
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else f"argument {i + 1}" for i in range(n)]
+
+
+SHAPE_RULE = ("a matrix product P @ Q needs as many columns in P as rows in Q: (a, b) @ (b, c) "
+              "gives (a, c)")
+
+
+def numpy_error(error, hint=""):
+    """The lecture's words for a numpy shape error, or None when it is not one.
+
+    Parameters
+    ----------
+    error : Exception
+    hint : str
+        What the exercise's shapes are, e.g. "W^(l) has shape (d_l, d_{l-1})".
+    """
+    text = str(error)
+    sizes = re.search(r"size (\d+) is different from (\d+)", text)
+    aligned = re.search(r"shapes (\([\d, ]*\)) and (\([\d, ]*\)) not aligned", text)
+    broadcast = re.search(r"could not be broadcast together with shapes (.*)", text)
+    if "matmul" in text and sizes:
+        said = (f"stopped at a matrix product whose sides have {sizes.group(2)} and "
+                f"{sizes.group(1)} where they must meet: {SHAPE_RULE}")
+    elif aligned:
+        said = (f"stopped at a product of shapes {aligned.group(1)} and {aligned.group(2)}: "
+                f"{SHAPE_RULE}")
+    elif broadcast:
+        said = (f"stopped combining arrays of shapes {broadcast.group(1).strip()} entry by "
+                "entry: element-wise operations need the same shape (or a row added to every "
+                "row, as b^(l) in S = X W^T + b)")
+    elif re.search(r"index -?\d+ is out of bounds for axis \d+ with size \d+", text):
+        size = re.search(r"with size (\d+)", text).group(1)
+        said = (f"stopped at an index past the end of an axis of size {size}, whose indices "
+                f"are 0..{int(size) - 1}: neurons j, k are numbered from 0, as in numpy")
+    else:
+        return None
+    return f"{said}. {hint}".strip()
+
+
+def run(fn, *args, rules=None, count=None, hint="", changed=None, who=None):
+    """Call the student's ``fn(*args)`` the way a check does.
+
+    Parameters
+    ----------
+    fn : callable
+    rules : Rules, optional
+        Forbidden calls raise :class:`Delegated`.
+    count : dict {name: function}, optional
+        Calls to count while fn runs; in ``Outcome.counts[name]``.
+    hint : str
+        The exercise's shapes in the lecture's words, added to a numpy shape error.
+    changed : dict {argument index: message}, optional
+        The message for an argument changed in place (default: a general one).
+    who : str, optional
+        How to call fn in messages, default "your <name>".
+
+    Returns
+    -------
+    Outcome
+
+    Raises
+    ------
+    AssertionError
+        Delegated, a shape error in the lecture's words, or an input changed in place.
+    """
+    who = who or f"your {getattr(fn, '__name__', 'function')}"
+    forbidden = rules.codes() if rules else {}
+    counted = {_code(f): name for name, f in (count or {}).items()}
+    before = [_snapshot(a) for a in args]
+    tracer = Tracer(forbidden, counted)
+    try:
+        with tracer:
+            value = fn(*args)
+    except (ValueError, IndexError, TypeError) as e:
+        if tracer.called:
+            raise rules.refuse(tracer.called, who) from None
+        said = numpy_error(e, hint)
+        if said is None:
+            raise
+        raise ShapeError(f"{who} {said}") from None
+    if tracer.called:
+        raise rules.refuse(tracer.called, who)
+    names = _parameter_names(fn, len(args))
+    for i, (b, a) in enumerate(zip(before, args)):
+        if _changed(b, a):
+            raise AssertionError((changed or {}).get(i) or (
+                f"{who} changed its input `{names[i]}` in place (+=, *= or an assignment into "
+                "it); the caller's arrays must stay as they were: compute new arrays instead"))
+    return Outcome(value, tracer.counts)
+
+
+def as_array(value, what, shape=None):
+    """``value`` as a float array, naming a list or a wrong kind of answer."""
+    if isinstance(value, list):
+        raise AssertionError(f"{what} is a Python list; return a numpy array "
+                             "(np.array(...) or np.stack(...))")
+    try:
+        a = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what} should be a numpy array of numbers, got "
+                             f"{type(value).__name__}") from None
+    if shape is not None and a.shape != tuple(shape):
+        raise AssertionError(f"{what} should have shape {tuple(shape)}, got {a.shape}")
+    return a
+
+
+def pair(value, what, example):
+    """Check a returned pair, naming a list."""
+    if isinstance(value, list) and len(value) == 2:
+        raise AssertionError(f"{what}: you returned a list [.., ..]; return the pair as a tuple, "
+                             f"`return {example}`")
+    if not (isinstance(value, tuple) and len(value) == 2):
+        raise AssertionError(f"{what}: return the pair, `return {example}`, "
+                             f"got {type(value).__name__}")
+    return value

@@ -1,0 +1,965 @@
+"""Plausible wrong answers to every exercise, as a student would type them.
+
+Each entry: the exercise (the function's name), the misconception it stands
+for, the student's cell, the words the feedback must hold to count as naming
+the mistake, and its kind: "mistake" (a wrong answer), "delegation" (hands
+the work to bplib or a reference) or "method" (a right value by a method the
+exercise forbids).
+"""
+from dataclasses import dataclass
+
+
+@dataclass
+class Wrong:
+    exercise: str
+    misconception: str
+    source: str
+    words: tuple
+    kind: str = "mistake"
+
+
+W = Wrong
+ANSWERS = [
+    # --- 01: the shape of W^(l) ------------------------------------------------------------------
+    W("weight_shape", "rows and columns swapped",
+      "def weight_shape(sizes, l):\n    return (sizes[l - 1], sizes[l])",
+      ("(d_1, d_0)", "row j")),
+    W("weight_shape", "layers counted from 0 (off by one)",
+      "def weight_shape(sizes, l):\n    return (sizes[l + 1], sizes[l])",
+      ("layer 0 is the input",)),
+    W("weight_shape", "a list for a shape",
+      "def weight_shape(sizes, l):\n    return [sizes[l], sizes[l - 1]]",
+      ("list", "tuple")),
+    W("weight_shape", "asks bplib to build the network",
+      "def weight_shape(sizes, l):\n    return bplib.MLP(sizes).W[l].shape",
+      ("bplib.MLP",), "delegation"),
+    W("weight_shape", "the shape of b^(l) and a count",
+      "def weight_shape(sizes, l):\n    return (sizes[l], 1)",
+      ("(d_1, d_0) = (3, 4)",)),
+
+    # --- 02: a numerical Jacobian ----------------------------------------------------------------
+    W("numerical_jacobian", "forward differences",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    fx = f(x)\n"
+      "    return np.stack([(f(x + h * e) - fx) / h for e in np.eye(len(x))], axis=1)",
+      ("forward differences", "central")),
+    W("numerical_jacobian", "columns stacked as rows: J transposed",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])",
+      ("(n, m)", "one row per component")),
+    W("numerical_jacobian", "divides by h, not 2h",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    return np.stack([(f(x + h * e) - f(x - h * e)) / h for e in np.eye(len(x))], axis=1)",
+      ("twice", "2h")),
+    W("numerical_jacobian", "sign of the difference reversed",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    return np.stack([(f(x - h * e) - f(x + h * e)) / (2 * h) for e in np.eye(len(x))],"
+      " axis=1)",
+      ("wrong sign",)),
+    W("numerical_jacobian", "ignores the step h it is given",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    step = 1e-6\n"
+      "    return np.stack([(f(x + step * e) - f(x - step * e)) / (2 * step)"
+      " for e in np.eye(len(x))], axis=1)",
+      ("ignores the step h",)),
+    W("numerical_jacobian", "nudges x in place and never puts it back",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    cols = []\n"
+      "    for j in range(len(x)):\n"
+      "        x[j] += h\n"
+      "        up = f(x)\n"
+      "        x[j] -= 2 * h\n"
+      "        cols.append((up - f(x)) / (2 * h))\n"
+      "    return np.stack(cols, axis=1)",
+      ("in place",)),
+    W("numerical_jacobian", "steps by the unit vector e_j, not h e_j",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    return np.stack([(f(x + e) - f(x - e)) / (2 * h) for e in np.eye(len(x))], axis=1)",
+      ("h e_j",)),
+    W("numerical_jacobian", "returns the list of columns",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    return [list((f(x + h * e) - f(x - h * e)) / (2 * h)) for e in np.eye(len(x))]",
+      ("list",)),
+    W("numerical_jacobian", "calls bplib.jacobian",
+      "def numerical_jacobian(f, x, h=1e-5):\n    return bplib.jacobian(f, x)",
+      ("bplib.jacobian", "not yours"), "delegation"),
+    W("numerical_jacobian", "builds the Jacobian from bplib.gradient, row by row",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    m = len(f(x))\n"
+      "    return np.array([bplib.gradient(lambda v: f(v)[i], x) for i in range(m)])",
+      ("bplib.gradient",), "delegation"),
+    W("numerical_jacobian", "an h far too large",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    h = 0.1\n"
+      "    return np.stack([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))],"
+      " axis=1)",
+      ("h",)),
+
+    # --- 03: one neuron --------------------------------------------------------------------------
+    W("neuron", "w_kj for w_jk",
+      "def neuron(W, b, x_prev, j, sigma):\n"
+      "    s = b[j]\n"
+      "    for k in range(len(x_prev)):\n"
+      "        s += W[k, j] * x_prev[k]\n"
+      "    return sigma(s)",
+      ("W[j, k]", "row j")),
+    W("neuron", "returns s_j, forgets sigma",
+      "def neuron(W, b, x_prev, j, sigma):\n"
+      "    s = b[j]\n"
+      "    for k in range(len(x_prev)):\n"
+      "        s += W[j, k] * x_prev[k]\n"
+      "    return s",
+      ("s^l_j", "sigma(s^l_j)")),
+    W("neuron", "the bias is missing",
+      "def neuron(W, b, x_prev, j, sigma):\n"
+      "    s = 0.0\n"
+      "    for k in range(len(x_prev)):\n"
+      "        s += W[j, k] * x_prev[k]\n"
+      "    return sigma(s)",
+      ("bias is missing",)),
+    W("neuron", "sigma before the bias",
+      "def neuron(W, b, x_prev, j, sigma):\n"
+      "    s = 0.0\n"
+      "    for k in range(len(x_prev)):\n"
+      "        s += W[j, k] * x_prev[k]\n"
+      "    return sigma(s) + b[j]",
+      ("after sigma", "inside")),
+    W("neuron", "the loop skips k = 0",
+      "def neuron(W, b, x_prev, j, sigma):\n"
+      "    s = b[j]\n"
+      "    for k in range(1, len(x_prev)):\n"
+      "        s += W[j, k] * x_prev[k]\n"
+      "    return sigma(s)",
+      ("k = 0", "range(len(x_prev))")),
+    W("neuron", "tanh hard-coded instead of the sigma given",
+      "def neuron(W, b, x_prev, j, sigma):\n"
+      "    s = b[j]\n"
+      "    for k in range(len(x_prev)):\n"
+      "        s += W[j, k] * x_prev[k]\n"
+      "    return np.tanh(s)",
+      ("the sigma you are given",)),
+    W("neuron", "no loop: a dot product (right value, not the method)",
+      "def neuron(W, b, x_prev, j, sigma):\n    return sigma(W[j] @ x_prev + b[j])",
+      ("for loop",), "method"),
+    W("neuron", "uses a bplib network's forward pass",
+      "def neuron(W, b, x_prev, j, sigma):\n"
+      "    net = bplib.MLP([len(x_prev), len(b)], sigma=sigma)\n"
+      "    net.W[1], net.b[1] = W, b\n"
+      "    return net(x_prev)[j]",
+      ("net(x)",), "delegation"),
+    W("neuron", "calls the check's reference",
+      "from bpcourse import nb03\n"
+      "def neuron(W, b, x_prev, j, sigma):\n"
+      "    return nb03.reference_neuron(W, b, x_prev, j, sigma)",
+      ("reference of the checks",), "delegation"),
+
+    # --- 03: one layer ---------------------------------------------------------------------------
+    W("weighted_input", "W^T x for W x",
+      "def weighted_input(W, b, x_prev):\n    return W.T @ x_prev + b",
+      ("W^(l)^T", "order of j and k")),
+    W("weighted_input", "x @ W: the product the wrong way round",
+      "def weighted_input(W, b, x_prev):\n    return x_prev @ W + b",
+      ("order of j and k",)),
+    W("weighted_input", "the bias is missing",
+      "def weighted_input(W, b, x_prev):\n    return W @ x_prev",
+      ("bias is missing",)),
+    W("weighted_input", "a loop over the neurons (right value, not the method)",
+      "def weighted_input(W, b, x_prev):\n"
+      "    return np.array([W[j] @ x_prev + b[j] for j in range(len(b))])",
+      ("without a loop",), "method"),
+    W("weighted_input", "adds into b in place",
+      "def weighted_input(W, b, x_prev):\n"
+      "    s = b\n"
+      "    s += W @ x_prev\n"
+      "    return s",
+      ("in place", "`b`")),
+    W("weighted_input", "returns a list",
+      "def weighted_input(W, b, x_prev):\n    return list(W @ x_prev + b)",
+      ("list",)),
+    W("weighted_input", "an element-wise product for the matrix product",
+      "def weighted_input(W, b, x_prev):\n    return (W * x_prev).sum(axis=0) + b",
+      ("order of j and k",)),
+
+    # --- 04: the forward pass --------------------------------------------------------------------
+    W("forward", "transposed W",
+      "def forward(net, x):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        x = net.activation(l)(net.W[l].T @ x + net.b[l])\n"
+      "    return x",
+      ("transpose of W^(l)", "(d_l, d_{l-1})")),
+    W("forward", "x @ W for one sample",
+      "def forward(net, x):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        x = net.activation(l)(x @ net.W[l] + net.b[l])\n"
+      "    return x",
+      ("transpose of W^(l)",)),
+    W("forward", "the loop stops one layer early",
+      "def forward(net, x):\n"
+      "    for l in range(1, net.L):\n"
+      "        x = net.activation(l)(net.W[l] @ x + net.b[l])\n"
+      "    return x",
+      ("x^(L-1)", "range(1, net.L + 1)")),
+    W("forward", "the loop starts at layer 0",
+      "def forward(net, x):\n"
+      "    for l in range(net.L):\n"
+      "        x = net.activation(l)(net.W[l] @ x + net.b[l])\n"
+      "    return x",
+      ("layer 0 is the input",)),
+    W("forward", "the biases are missing",
+      "def forward(net, x):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        x = net.activation(l)(net.W[l] @ x)\n"
+      "    return x",
+      ("biases are missing",)),
+    W("forward", "sigma after the bias",
+      "def forward(net, x):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        x = net.activation(l)(net.W[l] @ x) + net.b[l]\n"
+      "    return x",
+      ("after sigma",)),
+    W("forward", "the hidden sigma on the output layer too",
+      "def forward(net, x):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        x = net.sigma(net.W[l] @ x + net.b[l])\n"
+      "    return x",
+      ("its own activation",)),
+    W("forward", "returns s^(L)",
+      "def forward(net, x):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        s = net.W[l] @ x + net.b[l]\n"
+      "        x = net.activation(l)(s)\n"
+      "    return s",
+      ("s^(L)",)),
+    W("forward", "calls net(x)",
+      "def forward(net, x):\n    return net(x)",
+      ("net(x)", "not yours"), "delegation"),
+    W("forward", "calls net.forward and reads the output",
+      "def forward(net, x):\n    return net.forward(x).x[net.L]",
+      ("net.forward",), "delegation"),
+    W("forward", "changes the network's biases in place",
+      "def forward(net, x):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        s = net.W[l] @ x\n"
+      "        b = net.b[l]\n"
+      "        b += s\n"
+      "        x = net.activation(l)(b)\n"
+      "    return x",
+      ("in place",)),
+    W("forward", "keeps every layer in a list and returns it",
+      "def forward(net, x):\n"
+      "    xs = [x]\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        xs.append(net.activation(l)(net.W[l] @ xs[-1] + net.b[l]))\n"
+      "    return xs",
+      ("list",)),
+
+    # --- 04: the batch ---------------------------------------------------------------------------
+    W("forward_batch", "the one-sample formula W @ X on a batch",
+      "def forward_batch(net, X):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        X = net.activation(l)(net.W[l] @ X + net.b[l])\n"
+      "    return X",
+      ("samples as rows", "X W^T")),
+    W("forward_batch", "X @ W without the transpose",
+      "def forward_batch(net, X):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        X = net.activation(l)(X @ net.W[l] + net.b[l])\n"
+      "    return X",
+      ("transpose of W^(l)",)),
+    W("forward_batch", "samples as columns, result (d_L, N)",
+      "def forward_batch(net, X):\n"
+      "    A = X.T\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        A = net.activation(l)(net.W[l] @ A + net.b[l][:, None])\n"
+      "    return A",
+      ("(d_L, N)", "samples are rows")),
+    W("forward_batch", "a loop over the samples (right value, not the method)",
+      "def forward_batch(net, X):\n"
+      "    rows = []\n"
+      "    for x in X:\n"
+      "        for l in range(1, net.L + 1):\n"
+      "            x = net.activation(l)(net.W[l] @ x + net.b[l])\n"
+      "        rows.append(x)\n"
+      "    return np.array(rows)",
+      ("loop over the samples",), "method"),
+    W("forward_batch", "indexes the samples one by one (right value, not the method)",
+      "def forward_batch(net, X):\n"
+      "    out = np.zeros((len(X), net.sizes[-1]))\n"
+      "    for n in range(len(X)):\n"
+      "        x = X[n]\n"
+      "        for l in range(1, net.L + 1):\n"
+      "            x = net.activation(l)(net.W[l] @ x + net.b[l])\n"
+      "        out[n] = x\n"
+      "    return out",
+      ("loop over the samples",), "method"),
+    W("forward_batch", "converts X first, then loops over its rows (right value, not the method)",
+      "def forward_batch(net, X):\n"
+      "    X = np.asarray(X)\n"
+      "    out = []\n"
+      "    for n in range(X.shape[0]):\n"
+      "        x = X[n, :]\n"
+      "        for l in range(1, net.L + 1):\n"
+      "            x = net.activation(l)(net.W[l] @ x + net.b[l])\n"
+      "        out.append(x)\n"
+      "    return np.stack(out)",
+      ("loop over the samples",), "method"),
+    W("forward_batch", "calls net(X)",
+      "def forward_batch(net, X):\n    return net(X)",
+      ("net(x)",), "delegation"),
+    W("forward_batch", "the biases are missing",
+      "def forward_batch(net, X):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        X = net.activation(l)(X @ net.W[l].T)\n"
+      "    return X",
+      ("biases are missing",)),
+    W("forward_batch", "the check's reference",
+      "from bpcourse import nb04\n"
+      "def forward_batch(net, X):\n    return nb04.reference_forward_batch(net, X)",
+      ("reference of the checks",), "delegation"),
+
+    # --- 05: finite differences ------------------------------------------------------------------
+    W("finite_difference_gradients", "calls backprop instead",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    g = net.gradients(x, y, loss)\n"
+      "    return ({l: g.W[l] for l in range(1, net.L + 1)},\n"
+      "            {l: g.b[l] for l in range(1, net.L + 1)})",
+      ("net.gradients", "finite differences, not backprop"), "delegation"),
+    W("finite_difference_gradients", "bplib.gradient on each parameter array",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    dW, db = {}, {}\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            old = P[l].copy()\n"
+      "            def l_of(v):\n"
+      "                P[l] = v.reshape(old.shape)\n"
+      "                return loss(net(x), y)\n"
+      "            G[l] = bplib.gradient(l_of, old.ravel()).reshape(old.shape)\n"
+      "            P[l] = old\n"
+      "    return dW, db",
+      ("bplib.gradient",), "delegation"),
+    W("finite_difference_gradients", "divides by h instead of 2h",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    dW, db = {}, {}\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            t = P[l]; g = np.zeros_like(t)\n"
+      "            for i in np.ndindex(t.shape):\n"
+      "                old = t[i]\n"
+      "                t[i] = old + h; up = loss(net(x), y)\n"
+      "                t[i] = old - h; down = loss(net(x), y)\n"
+      "                t[i] = old\n"
+      "                g[i] = (up - down) / h\n"
+      "            G[l] = g\n"
+      "    return dW, db",
+      ("twice", "2h")),
+    W("finite_difference_gradients", "sign reversed",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    dW, db = {}, {}\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            t = P[l]; g = np.zeros_like(t)\n"
+      "            for i in np.ndindex(t.shape):\n"
+      "                old = t[i]\n"
+      "                t[i] = old + h; up = loss(net(x), y)\n"
+      "                t[i] = old - h; down = loss(net(x), y)\n"
+      "                t[i] = old\n"
+      "                g[i] = (down - up) / (2 * h)\n"
+      "            G[l] = g\n"
+      "    return dW, db",
+      ("wrong sign",)),
+    W("finite_difference_gradients", "forgets to put the nudged value back",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    dW, db = {}, {}\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            t = P[l]; g = np.zeros_like(t)\n"
+      "            for i in np.ndindex(t.shape):\n"
+      "                old = t[i]\n"
+      "                t[i] = old + h; up = loss(net(x), y)\n"
+      "                t[i] = old - h; down = loss(net(x), y)\n"
+      "                g[i] = (up - down) / (2 * h)\n"
+      "            G[l] = g\n"
+      "    return dW, db",
+      ("Put every nudged parameter back",)),
+    W("finite_difference_gradients", "one-sided differences",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    dW, db = {}, {}\n"
+      "    base = loss(net(x), y)\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            t = P[l]; g = np.zeros_like(t)\n"
+      "            for i in np.ndindex(t.shape):\n"
+      "                old = t[i]\n"
+      "                t[i] = old + h; up = loss(net(x), y)\n"
+      "                t[i] = old\n"
+      "                g[i] = (up - base) / h\n"
+      "            G[l] = g\n"
+      "    return dW, db",
+      ("one-sided", "two forward passes per parameter")),
+    W("finite_difference_gradients", "ignores h",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    eps = 1e-6\n"
+      "    dW, db = {}, {}\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            t = P[l]; g = np.zeros_like(t)\n"
+      "            for i in np.ndindex(t.shape):\n"
+      "                old = t[i]\n"
+      "                t[i] = old + eps; up = loss(net(x), y)\n"
+      "                t[i] = old - eps; down = loss(net(x), y)\n"
+      "                t[i] = old\n"
+      "                g[i] = (up - down) / (2 * eps)\n"
+      "            G[l] = g\n"
+      "    return dW, db",
+      ("ignores the step h",)),
+    W("finite_difference_gradients", "nudges a copy, so net(x) never sees the nudge",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    dW, db = {}, {}\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            t = P[l].copy(); g = np.zeros_like(t)\n"
+      "            for i in np.ndindex(t.shape):\n"
+      "                old = t[i]\n"
+      "                t[i] = old + h; up = loss(net(x), y)\n"
+      "                t[i] = old - h; down = loss(net(x), y)\n"
+      "                t[i] = old\n"
+      "                g[i] = (up - down) / (2 * h)\n"
+      "            G[l] = g\n"
+      "    return dW, db",
+      ("is zero", "in place")),
+    W("finite_difference_gradients", "dW as a list",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    dW, db = [], []\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            t = P[l]; g = np.zeros_like(t)\n"
+      "            for i in np.ndindex(t.shape):\n"
+      "                old = t[i]\n"
+      "                t[i] = old + h; up = loss(net(x), y)\n"
+      "                t[i] = old - h; down = loss(net(x), y)\n"
+      "                t[i] = old\n"
+      "                g[i] = (up - down) / (2 * h)\n"
+      "            G.append(g)\n"
+      "    return dW, db",
+      ("list", "dict keyed by the layer number")),
+    W("finite_difference_gradients", "returns a list [dW, db]",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    dW, db = {}, {}\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            t = P[l]; g = np.zeros_like(t)\n"
+      "            for i in np.ndindex(t.shape):\n"
+      "                old = t[i]\n"
+      "                t[i] = old + h; up = loss(net(x), y)\n"
+      "                t[i] = old - h; down = loss(net(x), y)\n"
+      "                t[i] = old\n"
+      "                g[i] = (up - down) / (2 * h)\n"
+      "            G[l] = g\n"
+      "    return [dW, db]",
+      ("list", "tuple")),
+    W("finite_difference_gradients", "dW transposed",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    dW, db = {}, {}\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            t = P[l]; g = np.zeros_like(t)\n"
+      "            for i in np.ndindex(t.shape):\n"
+      "                old = t[i]\n"
+      "                t[i] = old + h; up = loss(net(x), y)\n"
+      "                t[i] = old - h; down = loss(net(x), y)\n"
+      "                t[i] = old\n"
+      "                g[i] = (up - down) / (2 * h)\n"
+      "            G[l] = g.T\n"
+      "    return dW, db",
+      ("transposed", "row j")),
+    W("finite_difference_gradients", "layers keyed from 0",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    dW, db = {}, {}\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            t = P[l]; g = np.zeros_like(t)\n"
+      "            for i in np.ndindex(t.shape):\n"
+      "                old = t[i]\n"
+      "                t[i] = old + h; up = loss(net(x), y)\n"
+      "                t[i] = old - h; down = loss(net(x), y)\n"
+      "                t[i] = old\n"
+      "                g[i] = (up - down) / (2 * h)\n"
+      "            G[l - 1] = g\n"
+      "    return dW, db",
+      ("l = 1..L",)),
+
+    # --- 06: f'(x) in code -----------------------------------------------------------------------
+    W("df", "the factor 2x is missing",
+      "def df(x):\n    return np.exp(np.sin(x ** 2)) * np.cos(x ** 2)",
+      ("2x is missing",)),
+    W("df", "the factor cos(x^2) is missing",
+      "def df(x):\n    return np.exp(np.sin(x ** 2)) * 2 * x",
+      ("cos(x^2) is missing",)),
+    W("df", "cos(x) for cos(x^2): the derivative taken at x",
+      "def df(x):\n    return np.exp(np.sin(x ** 2)) * np.cos(x) * 2 * x",
+      ("cos(x) should be cos(x^2)",)),
+    W("df", "the outer factor is missing",
+      "def df(x):\n    return np.cos(x ** 2) * 2 * x",
+      ("e^(sin(x^2)) is missing",)),
+    W("df", "the outer function differentiated inside",
+      "def df(x):\n    return np.exp(np.cos(x ** 2)) * 2 * x",
+      ("e^(sin(x^2))",)),
+    W("df", "f itself",
+      "def df(x):\n    return np.exp(np.sin(x ** 2))",
+      ("That is f itself",)),
+    W("df", "a sum of the factors",
+      "def df(x):\n    return np.exp(np.sin(x ** 2)) + np.cos(x ** 2) + 2 * x",
+      ("sum of the factors", "multiplies")),
+    W("df", "sign error: -cos",
+      "def df(x):\n    return -np.exp(np.sin(x ** 2)) * np.cos(x ** 2) * 2 * x",
+      ("sign",)),
+    W("df", "-sin for the derivative of sin",
+      "def df(x):\n    return -np.exp(np.sin(x ** 2)) * np.sin(x ** 2) * 2 * x",
+      ("derivative of cos",)),
+    W("df", "cos(2x): the inner derivative inside",
+      "def df(x):\n    return np.exp(np.sin(x ** 2)) * np.cos(2 * x) * 2 * x",
+      ("cos(2x) should be cos(x^2)",)),
+    W("df", "bplib.derivative: finite differences",
+      "def df(x):\n    return bplib.derivative(lambda v: np.exp(np.sin(v ** 2)), x)",
+      ("bplib.derivative",), "delegation"),
+    W("df", "the composed Function's own derivative",
+      "def df(x):\n    return (bplib.exp @ bplib.sin @ bplib.square).derivative(x)",
+      ("f.derivative",), "delegation"),
+    W("df", "its own central difference (right value, not the method)",
+      "def df(x):\n"
+      "    f = lambda v: np.exp(np.sin(v ** 2))\n"
+      "    h = 1e-6\n"
+      "    return (f(x + h) - f(x - h)) / (2 * h)",
+      ("finite difference", "formula"), "method"),
+    W("df", "bplib.chain_rule",
+      "def df(x):\n    return bplib.chain_rule(bplib.exp @ bplib.sin @ bplib.square, x).derivative",
+      ("bplib.chain_rule",), "delegation"),
+    W("df", "the check's reference",
+      "from bpcourse import nb06\n"
+      "def df(x):\n    return nb06.df(x)",
+      ("reference of the checks",), "delegation"),
+    W("df", "a scalar loop returning a list",
+      "import math\n"
+      "def df(x):\n"
+      "    return [math.exp(math.sin(v * v)) * math.cos(v * v) * 2 * v for v in x]",
+      ("list",)),
+    W("df", "squares x in place",
+      "def df(x):\n"
+      "    u = x\n"
+      "    u **= 2\n"
+      "    return np.exp(np.sin(u)) * np.cos(u) * 2 * np.sqrt(u)",
+      ("in place",)),
+
+    # --- 06: the chain as a loop -----------------------------------------------------------------
+    W("chain_derivative", "every local derivative taken at x",
+      "def chain_derivative(stages, x):\n"
+      "    a, running = x, 1.0\n"
+      "    for f in stages:\n"
+      "        running = f.derivative(x) * running\n"
+      "        a = f(a)\n"
+      "    return a, running",
+      ("taken at x",)),
+    W("chain_derivative", "a updated before its derivative is taken",
+      "def chain_derivative(stages, x):\n"
+      "    a, running = x, 1.0\n"
+      "    for f in stages:\n"
+      "        a = f(a)\n"
+      "        running = f.derivative(a) * running\n"
+      "    return a, running",
+      ("value that enters f_i", "before you update a")),
+    W("chain_derivative", "the running product started at 0",
+      "def chain_derivative(stages, x):\n"
+      "    a, running = x, 0.0\n"
+      "    for f in stages:\n"
+      "        running = f.derivative(a) * running\n"
+      "        a = f(a)\n"
+      "    return a, running",
+      ("started at 0", "start it at 1")),
+    W("chain_derivative", "a sum of the local derivatives",
+      "def chain_derivative(stages, x):\n"
+      "    a, running = x, 0.0\n"
+      "    for f in stages:\n"
+      "        running = running + f.derivative(a)\n"
+      "        a = f(a)\n"
+      "    return a, running",
+      ("sum of the local derivatives", "multiplies")),
+    W("chain_derivative", "only the last factor kept",
+      "def chain_derivative(stages, x):\n"
+      "    a = x\n"
+      "    for f in stages:\n"
+      "        running = f.derivative(a)\n"
+      "        a = f(a)\n"
+      "    return a, running",
+      ("only the last local derivative",)),
+    W("chain_derivative", "stages applied in reverse",
+      "def chain_derivative(stages, x):\n"
+      "    a, running = x, 1.0\n"
+      "    for f in reversed(stages):\n"
+      "        running = f.derivative(a) * running\n"
+      "        a = f(a)\n"
+      "    return a, running",
+      ("f_1 first",)),
+    W("chain_derivative", "returns a list",
+      "def chain_derivative(stages, x):\n"
+      "    a, running = x, 1.0\n"
+      "    for f in stages:\n"
+      "        running = f.derivative(a) * running\n"
+      "        a = f(a)\n"
+      "    return [a, running]",
+      ("list", "tuple")),
+    W("chain_derivative", "value and derivative swapped",
+      "def chain_derivative(stages, x):\n"
+      "    a, running = x, 1.0\n"
+      "    for f in stages:\n"
+      "        running = f.derivative(a) * running\n"
+      "        a = f(a)\n"
+      "    return running, a",
+      ("swapped",)),
+    W("chain_derivative", "bplib.chain_rule on the composition",
+      "def chain_derivative(stages, x):\n"
+      "    t = bplib.chain_rule(bplib.compose(*reversed(stages)), x)\n"
+      "    return t.value, t.derivative",
+      ("bplib.chain_rule",), "delegation"),
+    W("chain_derivative", "the composition's own derivative",
+      "def chain_derivative(stages, x):\n"
+      "    f = bplib.compose(*reversed(stages))\n"
+      "    return f(x), f.derivative(x)",
+      ("bplib.chain_rule",), "delegation"),
+    W("chain_derivative", "bplib.derivative of the composition",
+      "def chain_derivative(stages, x):\n"
+      "    f = bplib.compose(*reversed(stages))\n"
+      "    return f(x), bplib.derivative(f, x)",
+      ("bplib.derivative",), "delegation"),
+
+    # --- 07: J of sin(A x + b) -------------------------------------------------------------------
+    W("jacobian_sin_linear", "the factors in the wrong order",
+      "def jacobian_sin_linear(A, b, x):\n"
+      "    s = A @ x + b\n"
+      "    return A @ np.diag(np.cos(s))",
+      ("wrong order", "last function on the left")),
+    W("jacobian_sin_linear", "A^T for A",
+      "def jacobian_sin_linear(A, b, x):\n"
+      "    s = A @ x + b\n"
+      "    return np.diag(np.cos(s)) @ A.T",
+      ("A^T for A",)),
+    W("jacobian_sin_linear", "cos(s) * A scales columns",
+      "def jacobian_sin_linear(A, b, x):\n"
+      "    return np.cos(A @ x + b) * A",
+      ("wrong order",)),
+    W("jacobian_sin_linear", "sin for cos",
+      "def jacobian_sin_linear(A, b, x):\n"
+      "    return np.diag(np.sin(A @ x + b)) @ A",
+      ("derivative of sin is cos",)),
+    W("jacobian_sin_linear", "J_sin taken at A x, b forgotten",
+      "def jacobian_sin_linear(A, b, x):\n"
+      "    return np.diag(np.cos(A @ x)) @ A",
+      ("b is missing",)),
+    W("jacobian_sin_linear", "J_sin taken at x",
+      "def jacobian_sin_linear(A, b, x):\n"
+      "    return np.diag(np.cos(x)) @ A",
+      ("not at x",)),
+    W("jacobian_sin_linear", "only J_linear",
+      "def jacobian_sin_linear(A, b, x):\n    return A",
+      ("diag(cos(s)) is missing",)),
+    W("jacobian_sin_linear", "sign error",
+      "def jacobian_sin_linear(A, b, x):\n"
+      "    return -np.diag(np.cos(A @ x + b)) @ A",
+      ("sign",)),
+    W("jacobian_sin_linear", "bplib.jacobian",
+      "def jacobian_sin_linear(A, b, x):\n"
+      "    return bplib.jacobian(lambda v: np.sin(A @ v + b), x)",
+      ("bplib.jacobian",), "delegation"),
+    W("jacobian_sin_linear", "bplib.jacobian_chain",
+      "def jacobian_sin_linear(A, b, x):\n"
+      "    return bplib.jacobian_chain(bplib.sin @ bplib.linear(A, b), x).product",
+      ("bplib.jacobian_chain",), "delegation"),
+    W("jacobian_sin_linear", "sin's own Jacobian",
+      "def jacobian_sin_linear(A, b, x):\n"
+      "    return bplib.sin.jacobian(A @ x + b) @ A",
+      ("f.jacobian",), "delegation"),
+    W("jacobian_sin_linear", "adds b into the caller's x",
+      "def jacobian_sin_linear(A, b, x):\n"
+      "    s = A @ x\n"
+      "    s += b\n"
+      "    b *= 0\n"
+      "    return np.diag(np.cos(s)) @ A",
+      ("in place",)),
+
+    # --- 07: from the loss side ------------------------------------------------------------------
+    W("gradient_from_left", "the Jacobians in the order the functions act",
+      "def gradient_from_left(jacobians, dl_dxN):\n"
+      "    g = dl_dxN\n"
+      "    for J in jacobians:\n"
+      "        g = g @ J\n"
+      "    return g",
+      ("reversed(jacobians)",)),
+    W("gradient_from_left", "J @ g: a column from the right",
+      "def gradient_from_left(jacobians, dl_dxN):\n"
+      "    g = dl_dxN\n"
+      "    for J in reversed(jacobians):\n"
+      "        g = J @ g\n"
+      "    return g",
+      ("g @ J",)),
+    W("gradient_from_left", "the whole Jacobian first, then the row (right value, not the method)",
+      "def gradient_from_left(jacobians, dl_dxN):\n"
+      "    P = jacobians[0]\n"
+      "    for J in jacobians[1:]:\n"
+      "        P = J @ P\n"
+      "    return dl_dxN @ P",
+      ("matrix-matrix", "one vector-Jacobian product at a time"), "method"),
+    W("gradient_from_left", "multi_dot does the grouping (right value, not the method)",
+      "def gradient_from_left(jacobians, dl_dxN):\n"
+      "    return np.linalg.multi_dot([dl_dxN] + jacobians[::-1])",
+      ("one vector-Jacobian product at a time",), "method"),
+    W("gradient_from_left", "returns the whole product",
+      "def gradient_from_left(jacobians, dl_dxN):\n"
+      "    P = jacobians[0]\n"
+      "    for J in jacobians[1:]:\n"
+      "        P = J @ P\n"
+      "    return P",
+      ("whole Jacobian", "(d_0,)")),
+    W("gradient_from_left", "reverses the caller's list in place",
+      "def gradient_from_left(jacobians, dl_dxN):\n"
+      "    jacobians.reverse()\n"
+      "    g = dl_dxN\n"
+      "    for J in jacobians:\n"
+      "        g = g @ J\n"
+      "    return g",
+      ("in place", "`jacobians`")),
+    W("gradient_from_left", "the check's reference",
+      "from bpcourse import nb07\n"
+      "def gradient_from_left(jacobians, dl_dxN):\n"
+      "    return nb07.gradient_from_left(jacobians, dl_dxN)",
+      ("reference of the checks",), "delegation"),
+
+    # --- 08: the backward pass -------------------------------------------------------------------
+    W("backward", "calls net.backward",
+      "def backward(net, trace, dl_dxL):\n    return net.backward(trace, dl_dxL)",
+      ("net.backward", "not yours"), "delegation"),
+    W("backward", "recomputes everything with net.gradients",
+      "def backward(net, trace, dl_dxL):\n"
+      "    g = net.gradients(trace.x[0], trace.output - dl_dxL)\n"
+      "    return SimpleNamespace(W=g.W, b=g.b)",
+      ("net.gradients",), "delegation"),
+    W("backward", "W where W^T belongs",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
+      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
+      "        dl_dx = net.W[l] @ dl_ds\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("(W^(l))^T",)),
+    W("backward", "sigma'(x^(l)) for sigma'(s^(l))",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).derivative(trace.x[l]) * dl_dx\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
+      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("sigma'(x^(l)) where sigma'(s^(l))",)),
+    W("backward", "sigma' forgotten",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = dl_dx\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
+      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("sigma'",)),
+    W("backward", "db = 0",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
+      "        db[l] = np.zeros_like(net.b[l])\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("dl/db^(l) is 0", "derivative 1")),
+    W("backward", "x^(l) for x^(l-1) in dW",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_in = trace.x[l]\n"
+      "        dW[l] = np.outer(dl_ds, x_in) if dl_ds.ndim == 1 else dl_ds.T @ x_in\n"
+      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("x^(l-1)",)),
+    W("backward", "the mean over the batch",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = np.atleast_2d(net.activation(l).backward(trace.s[l], trace.x[l], dl_dx))\n"
+      "        x_prev = np.atleast_2d(trace.x[l - 1])\n"
+      "        dW[l] = dl_ds.T @ x_prev / len(dl_ds)\n"
+      "        db[l] = dl_ds.mean(axis=0)\n"
+      "        dl_dx = (dl_ds @ net.W[l]).reshape(np.shape(trace.x[l - 1]))\n"
+      "        dl_dx = dl_dx if np.ndim(trace.x[l - 1]) == 2 else dl_dx\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("sum over", "not the mean")),
+    W("backward", "one-sample code (np.outer) on a batch",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        dW[l] = np.outer(dl_ds, trace.x[l - 1])\n"
+      "        db[l] = dl_ds\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("np.outer flattens a batch",)),
+    W("backward", "(W^(l))^T @ dl_ds: right for one sample, not for rows",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
+      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
+      "        dl_dx = net.W[l].T @ dl_ds\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("a batch", "samples as rows", "dl_ds @ net.W[l]")),
+    W("backward", "db not summed over the batch",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
+      "        db[l] = dl_ds\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("summed", "sum(axis=0)")),
+    W("backward", "dW transposed",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(x_prev, dl_ds) if dl_ds.ndim == 1 else x_prev.T @ dl_ds\n"
+      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("transposed",)),
+    W("backward", "the wrong sign",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = -dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
+      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("wrong sign",)),
+    W("backward", "the loop misses layer 1",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 1, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
+      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("missing",)),
+    W("backward", "a dict returned instead of the namespace",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
+      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "    return {'W': dW, 'b': db}",
+      ("SimpleNamespace(W=dW, b=db)",)),
+    W("backward", "updates the trace in place",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = trace.s[l]\n"
+      "        dl_ds[...] = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
+      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("changed the trace",)),
+    W("backward", "a gradient step taken on the network",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
+      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "        net.W[l] -= 0.1 * dW[l]\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("changed W^(l)",)),
+    W("backward", "finite differences from gradcheck",
+      "from bplib.gradcheck import numerical_gradients\n"
+      "def backward(net, trace, dl_dxL):\n"
+      "    y = trace.output - dl_dxL\n"
+      "    n = numerical_gradients(net, trace.x[0], y)\n"
+      "    return SimpleNamespace(W={l: n[f'W^({l})'] for l in range(1, net.L + 1)},\n"
+      "                           b={l: n[f'b^({l})'] for l in range(1, net.L + 1)})",
+      ("finite differences",), "delegation"),
+    W("backward", "dW as a list",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = [], []\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW.append(np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev)\n"
+      "        db.append(dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0))\n"
+      "        dl_dx = dl_ds @ net.W[l]\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("list", "dict keyed by the layer number")),
+]
+
+ANSWERS += [
+    W("numerical_jacobian", "the check's own central differences",
+      "from bpcourse import nb02\n"
+      "def numerical_jacobian(f, x, h=1e-5):\n    return nb02._difference(f, x, h)",
+      ("reference of the checks",), "delegation"),
+    W("numerical_jacobian", "the notebook's own central differences, from the cell below",
+      "from bpcourse import nb02\n"
+      "def numerical_jacobian(f, x, h=1e-5):\n    return nb02.central_difference(f, x, h)",
+      ("reference of the checks",), "delegation"),
+    W("chain_derivative", "the check's own loop",
+      "from bpcourse import nb06\n"
+      "def chain_derivative(stages, x):\n    return nb06._chain(stages, x)",
+      ("reference of the checks",), "delegation"),
+    W("backward", "the check's own backward pass with no mistake chosen",
+      "from bpcourse import nb08\n"
+      "def backward(net, trace, dl_dxL):\n    return nb08._variant(net, trace, dl_dxL)",
+      ("reference of the checks",), "delegation"),
+]
