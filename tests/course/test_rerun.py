@@ -36,6 +36,7 @@ def private_jupyter(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS])
 def test_every_cell_runs_again_after_run_all(path, private_jupyter):
     nb = nbformat.read(path, as_version=4)
