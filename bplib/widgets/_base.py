@@ -1,17 +1,40 @@
-"""What every widget shares: a feedback area, safe callbacks, a figure as a PNG.
+"""What every widget shares: a feedback area, named controls, safe callbacks, a figure.
 
 A widget is a thin view over a plain function that returns text. The view
-holds that text in ``.feedback``, shows it in an HTML area with the CSS class
+holds that text in ``.feedback``, shows it in a live region with the CSS class
 ``bplib-feedback``, and never lets a callback raise: a mistake in the input is
 shown in the widget, and the user's work (sliders, typed text) stays as it was.
+Each control has a name in words and symbol ("learning rate lr"), for screen
+readers and for the keyboard; each figure a text alternative in numbers.
 """
 import functools
-import html
 import io
 
 import ipywidgets as w
 
+from ._front import BASE_DPI, Feedback, Picture
+
 FEEDBACK_CLASS = "bplib-feedback"
+WIDGET_CLASS = "bplib-widget"
+# Parts of a widget that show and take nothing: the rest are its controls.
+_NOT_CONTROLS = (w.Box, w.HTML, w.HTMLMath, w.Label, w.Output, w.Image, Feedback, Picture)
+
+
+class Name:
+    """The accessible name of one control: words and symbol, and what the symbol means.
+
+    Attributes
+    ----------
+    control : ipywidgets widget
+    name : str, e.g. "learning rate lr"
+    description : str, a longer explanation, or ""
+    """
+
+    def __init__(self, control, name, description=""):
+        self.control, self.name, self.description = control, name, description
+
+    def __repr__(self):
+        return f"Name({self.name!r})"
 
 
 class Widget:
@@ -24,13 +47,62 @@ class Widget:
 
     css_class = "bplib-widget"
 
-    def __init__(self, children):
-        self.feedback_area = w.HTML()
+    def __init__(self, children, names=()):
+        self.feedback_area = Feedback()
         self.feedback_area.add_class(FEEDBACK_CLASS)
         self.box = w.VBox(list(children) + [self.feedback_area])
+        self.box.add_class(WIDGET_CLASS)
         self.box.add_class(self.css_class)
         self._feedback = ""
         self.error = None
+        self.names = []
+        for n in names:
+            self.name(*n)
+
+    def name(self, control, name, description="", enter=None):
+        """Give ``control`` an accessible name; ``enter(text)`` runs on Enter in its text box."""
+        css = f"bplib-control-{len(self.names)}"
+        control.add_class(css)
+        self.names.append(Name(control, name, description))
+        spec = {"name": name, "description": description, "enter": enter is not None}
+        self.feedback_area.controls = {**self.feedback_area.controls, css: spec}
+        if enter is not None:
+            self.feedback_area.on_enter(css, enter)
+
+    def controls(self):
+        """Every control in the widget (sliders, boxes, buttons, Play), in the order shown."""
+        found = []
+
+        def walk(widget):
+            if isinstance(widget, w.Box):
+                for child in widget.children:
+                    walk(child)
+            elif isinstance(widget, w.DOMWidget) and not isinstance(widget, _NOT_CONTROLS):
+                found.append(widget)
+
+        walk(self.box)
+        return found
+
+    def accessible_name(self, control):
+        """The name a screen reader says for ``control`` (None when it has none)."""
+        for n in self.names:
+            if n.control is control:
+                return n.name
+        return None
+
+    def pictures(self):
+        """The widget's figures (each a Picture with a text alternative ``.alt``)."""
+        found = []
+
+        def walk(widget):
+            if isinstance(widget, w.Box):
+                for child in widget.children:
+                    walk(child)
+            elif isinstance(widget, Picture):
+                found.append(widget)
+
+        walk(self.box)
+        return found
 
     @property
     def feedback(self):
@@ -40,10 +112,9 @@ class Widget:
     def show(self, text, kind="info"):
         """Show plain text in the feedback area; kind is info, right, close or error."""
         self._feedback = text
-        colour = {"right": "#1b7f3b", "close": "#9a6700", "error": "#b00020"}.get(kind, "inherit")
-        self.feedback_area.value = (
-            f'<pre style="white-space: pre-wrap; color: {colour}; margin: 0.3em 0">'
-            f"{html.escape(text)}</pre>")
+        with self.feedback_area.hold_sync():
+            self.feedback_area.text = text
+            self.feedback_area.kind = kind
 
     def show_error(self, e):
         """Show an exception in the lecture's words, the way the widget shows feedback."""
@@ -94,7 +165,7 @@ def figure(width, height, ncols=1):
     """A matplotlib Figure that never touches pyplot, so no global state or backend."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=80, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=BASE_DPI, layout="constrained")
     axes = fig.subplots(1, ncols) if ncols > 1 else fig.add_subplot()
     return fig, axes
 
@@ -114,13 +185,13 @@ def png(fig):
     return buf.getvalue()
 
 
-def image(fig=None):
-    """An Image widget that shows the figure; update with ``img.value = png(fig)``.
+def image(fig):
+    """A Picture that will show the figure; update with ``img.draw(png(fig), alt)``.
 
-    Without a figure the Image starts empty: draw first, then set its value,
-    since the first drawing fixes the layout.
+    The Picture starts empty: draw first, then set its value, since the first
+    drawing fixes the layout.
     """
-    return w.Image(value=png(fig) if fig is not None else b"", format="png")
+    return Picture(fig)
 
 
 def wipe(ax):

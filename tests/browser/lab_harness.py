@@ -55,6 +55,8 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-default-apps", "--disable-extensions", "--mute-audio",
+    # element.computedRole and element.computedName: the role and name a screen reader gets
+    "--enable-blink-features=ComputedAccessibilityInfo",
 ]
 
 # User settings of the temporary JupyterLab: no autosave (a test must never

@@ -171,8 +171,7 @@ def test_answer_box_is_driven_by_typing_and_clicking():
     box.text.value = "2x cos(x) e^(sin(x^2))"
     box.button.click()
     assert box.verdict.status == "mistake" and "cos(x^2)" in box.feedback
-    assert box.feedback in box.feedback_area.value.replace("&#x27;", "'") or \
-        "cos(x) should be cos(x^2)" in box.feedback_area.value
+    assert box.feedback_area.text == box.feedback      # what the page shows
     box.text.value = "x^^2"
     box.button.click()
     assert box.feedback.startswith("could not read 'x^^2' as an expression")
