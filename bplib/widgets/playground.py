@@ -154,7 +154,7 @@ class Playground(Widget):
             (self.steps_per_press, "steps per press",
              "gradient-descent steps made by one press of Step or one tick of Play"),
             (self.step_button, "Step", "make steps-per-press gradient-descent steps"),
-            (self.play, "gradient descent, a press of Step every 0.2 s",
+            (self.play, "gradient descent on its own, a press every 0.2 s",
              "play starts, pause and stop end it"),
             (self.reset_button, "Reset", "a fresh network; the loss history starts again")])
         self.reset()

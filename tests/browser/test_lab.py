@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+import access
 from lab_harness import NOTEBOOK_DIR, NOTEBOOKS, cannot_run, feedback_of, notebook_paths
 
 pytestmark = pytest.mark.browser
@@ -205,3 +206,102 @@ def test_playground_steps_gradient_descent(workbook):
     lr_second = float(re.search(r"lr = (\S+)$", second.strip()).group(1))
     assert lr_second < lr_first
     assert lr_second == pytest.approx(value_of(lr), rel=1e-2)
+
+
+# --- every student can use the widgets: screen reader, keyboard, pictures ----------------
+
+def shown_widgets(workbook, path):
+    """The notebook after its run and every bplib widget it shows, as (kind, locator).
+
+    A notebook that showed no widget was closed after its run: (None, []).
+    """
+    if path in workbook.kinds and path not in workbook.pages:
+        return None, []
+    nb = workbook.run(path)
+    found = [(kind, widget) for kind in nb.widget_kinds() for widget in nb.widgets(kind).all()]
+    if not found:
+        workbook.release(path)
+    return nb, found
+
+
+@pytest.mark.parametrize("path", notebook_paths())
+def test_every_widget_names_its_controls_pictures_and_feedback(workbook, path):
+    nb, found = shown_widgets(workbook, path)
+    for kind, widget in found:
+        nb.activate()
+        widget.scroll_into_view_if_needed()
+        listed = access.controls(widget)
+        assert listed, f"{path}: a {kind} widget has no control the keyboard reaches"
+        for c in listed:
+            what = f"{path}, {kind}: the {c['tag']} {c['cls']!r}"
+            assert access.WORD.search(c["name"] or ""), f"{what} is named {c['name']!r}"
+            assert c["role"] not in ("", "generic", "none"), f"{what} has the role {c['role']!r}"
+            assert c["suppress"] == "true", f"{what} lets JupyterLab's shortcuts run"
+        names = [c["name"] for c in listed]
+        assert len(set(names)) == len(names), f"{path}, {kind}: names repeat: {names}"
+        for p in access.pictures(widget):
+            assert access.WORD.search(p["name"]) and re.search(r"\d", p["name"]), \
+                f"{path}, {kind}: a picture's text alternative is {p['name']!r}"
+        region = access.live_region(widget)
+        assert region and region["role"] == "status" and region["live"] == "polite", \
+            f"{path}, {kind}: the feedback is not a polite live region: {region}"
+
+
+@pytest.mark.parametrize("path", notebook_paths())
+def test_every_widget_works_from_the_keyboard_alone(workbook, path):
+    nb, found = shown_widgets(workbook, path)
+    for kind, widget in found:
+        nb.activate()
+        widget.scroll_into_view_if_needed()
+        listed = access.controls(widget)
+        cells = access.cells(nb)
+        before = feedback_of(widget)
+        access.watch_live_region(widget)
+        access.control(widget, 0).focus()
+        for i, c in enumerate(listed):
+            what = f"{path}, {kind}: {c['name']!r}"
+            now = access.focused(nb.page)
+            assert now["index"] == str(i), f"Tab went to {now['index']}, not to {what}"
+            assert now["ring"], f"{what} shows no focus ring"
+            for key in access.NOTEBOOK_KEYS:  # no notebook shortcut may run
+                nb.page.keyboard.press(key)
+            access.settle(nb)
+            c.update(access.state(widget, i))   # a slider before may have changed its range
+            key = access.value_key(c)
+            if key:
+                nb.page.keyboard.press(key)
+                access.settle(nb)
+            movable = c["role"] == "combobox" or c["min"] != c["max"]
+            if c["role"] in ("slider", "combobox") and movable:  # arrows change the value
+                value = access.state(widget, i)["value"]
+                assert value != c["value"], f"{key} left {what} at {value}"
+            assert access.cells(nb) == cells, f"keys pressed on {what} changed the cells"
+            if i + 1 < len(listed):
+                nb.page.keyboard.press("Tab")
+        announced = access.live_region_changes(widget)
+        assert announced is not None, f"{path}, {kind}: the live region was replaced"
+        assert announced and feedback_of(widget) != before, \
+            f"{path}, {kind}: the keyboard pass changed nothing the feedback announces"
+        assert_no_error(feedback_of(widget), kind)
+
+
+def test_pictures_follow_the_screens_pixel_density(workbook):
+    nb, widget = widget_of(workbook, "bplib-chain-stepper")
+    img = widget.locator("img").first
+    sizes = "e => [e.naturalWidth, e.clientWidth]"
+    cdp = nb.page.context.new_cdp_session(nb.page)
+    view = nb.page.viewport_size
+    try:
+        for scale in (2, 1):
+            cdp.send("Emulation.setDeviceMetricsOverride", {
+                "width": view["width"], "height": view["height"], "deviceScaleFactor": scale,
+                "mobile": False})
+            nb.page.wait_for_function(
+                f"e => e.clientWidth > 0 && Math.abs(e.naturalWidth - {scale} * e.clientWidth) <= 2",
+                arg=img.element_handle(), timeout=30_000)
+            natural, shown = img.evaluate(sizes)
+            assert abs(natural - scale * shown) <= 2, (scale, natural, shown)
+    finally:
+        cdp.send("Emulation.clearDeviceMetricsOverride")
+        nb.page.set_viewport_size(view)
+        cdp.detach()
