@@ -9,6 +9,7 @@ readers and for the keyboard; each figure a text alternative in numbers.
 """
 import functools
 import io
+from dataclasses import dataclass
 
 import ipywidgets as w
 
@@ -20,6 +21,7 @@ WIDGET_CLASS = "bplib-widget"
 _NOT_CONTROLS = (w.Box, w.HTML, w.HTMLMath, w.Label, w.Output, w.Image, Feedback, Picture)
 
 
+@dataclass
 class Name:
     """The accessible name of one control: words and symbol, and what the symbol means.
 
@@ -30,19 +32,18 @@ class Name:
     description : str, a longer explanation, or ""
     """
 
-    def __init__(self, control, name, description=""):
-        self.control, self.name, self.description = control, name, description
-
-    def __repr__(self):
-        return f"Name({self.name!r})"
+    control: object
+    name: str
+    description: str = ""
 
 
 class Widget:
     """A widget that displays itself with one call.
 
-    Subclasses build ``self.box`` (the top container, which gets the stable
-    CSS class ``css_class``) and call ``self.show(text)`` to update the
-    feedback area ``self.feedback_area``.
+    Subclasses pass their rows of controls and pictures, and each control's
+    accessible name as ``(control, name, description)``; the top container
+    ``self.box`` gets the stable CSS class ``css_class``, and
+    ``self.show(text)`` updates the feedback area ``self.feedback_area``.
     """
 
     css_class = "bplib-widget"
@@ -56,8 +57,9 @@ class Widget:
         self._feedback = ""
         self.error = None
         self.names = []
-        for n in names:
-            self.name(*n)
+        with self.feedback_area.hold_sync():   # one message to the browser, not one a name
+            for n in names:
+                self.name(*n)
 
     def name(self, control, name, description="", enter=None):
         """Give ``control`` an accessible name; ``enter(text)`` runs on Enter in its text box."""
@@ -69,40 +71,29 @@ class Widget:
         if enter is not None:
             self.feedback_area.on_enter(css, enter)
 
+    def _parts(self):
+        """Every widget inside the box that is not itself a box, in the order shown."""
+        found, todo = [], [self.box]
+        while todo:
+            widget = todo.pop(0)
+            if isinstance(widget, w.Box):
+                todo[:0] = widget.children
+            else:
+                found.append(widget)
+        return found
+
     def controls(self):
         """Every control in the widget (sliders, boxes, buttons, Play), in the order shown."""
-        found = []
-
-        def walk(widget):
-            if isinstance(widget, w.Box):
-                for child in widget.children:
-                    walk(child)
-            elif isinstance(widget, w.DOMWidget) and not isinstance(widget, _NOT_CONTROLS):
-                found.append(widget)
-
-        walk(self.box)
-        return found
+        return [c for c in self._parts()
+                if isinstance(c, w.DOMWidget) and not isinstance(c, _NOT_CONTROLS)]
 
     def accessible_name(self, control):
         """The name a screen reader says for ``control`` (None when it has none)."""
-        for n in self.names:
-            if n.control is control:
-                return n.name
-        return None
+        return next((n.name for n in self.names if n.control is control), None)
 
     def pictures(self):
         """The widget's figures (each a Picture with a text alternative ``.alt``)."""
-        found = []
-
-        def walk(widget):
-            if isinstance(widget, w.Box):
-                for child in widget.children:
-                    walk(child)
-            elif isinstance(widget, Picture):
-                found.append(widget)
-
-        walk(self.box)
-        return found
+        return [p for p in self._parts() if isinstance(p, Picture)]
 
     @property
     def feedback(self):

@@ -48,10 +48,12 @@ function render({ model, el }) {
   };
   const resized = new ResizeObserver(soon);
   resized.observe(el);
+  window.addEventListener("resize", soon);   // zooming the page changes the density too
   soon();
   return () => {
     clearTimeout(timer);
     resized.disconnect();
+    window.removeEventListener("resize", soon);
     if (media) media.removeEventListener("change", soon);
     model.off("change:value", draw);
     model.off("change:alt", draw);
