@@ -15,8 +15,9 @@ FOCUSABLE = "input, select, textarea, button, [tabindex], [contenteditable='true
 PROBE = "data-access-probe"
 WORD = re.compile(r"[A-Za-z]{3,}")
 # Keys that run a notebook command when the notebook, not a widget, has them:
-# cut (x), insert above/below (a, b), delete (d d), to Markdown (m), undo (z).
-NOTEBOOK_KEYS = ["x", "b", "a", "d", "d", "m", "z"]
+# cut (x), insert above/below (a, b), delete (d d), to Markdown (m). Not undo (z),
+# which would put back a cut cell and hide what happened.
+NOTEBOOK_KEYS = ["x", "b", "a", "d", "d", "m"]
 
 # A control's value now: a slider's (as its readout shows it: aria-valuenow keeps one
 # decimal), a drop-down's, a text box's; and a slider's range.

@@ -269,6 +269,10 @@ def test_every_widget_works_from_the_keyboard_alone(workbook, path):
             for key in access.NOTEBOOK_KEYS:  # no notebook shortcut may run
                 nb.page.keyboard.press(key)
             access.settle(nb)
+            keys = " ".join(access.NOTEBOOK_KEYS)
+            assert access.cells(nb) == cells, f"{keys} pressed on {what} changed the cells"
+            assert access.control(widget, i).count() == 1, \
+                f"{keys} pressed on {what}: the widget was drawn anew, a notebook command ran"
             c.update(access.state(widget, i))   # a slider before may have changed its range
             key = access.value_key(c)
             if key:
@@ -278,7 +282,7 @@ def test_every_widget_works_from_the_keyboard_alone(workbook, path):
             if c["role"] in ("slider", "combobox") and movable:  # arrows change the value
                 value = access.state(widget, i)["value"]
                 assert value != c["value"], f"{key} left {what} at {value}"
-            assert access.cells(nb) == cells, f"keys pressed on {what} changed the cells"
+            assert access.cells(nb) == cells, f"{key} pressed on {what} changed the cells"
             if i + 1 < len(listed):
                 nb.page.keyboard.press("Tab")
         announced = access.live_region_changes(widget)
