@@ -79,7 +79,7 @@ function watchBox(model, el) {
     observer.observe(box, {childList: true, subtree: true, attributes: true,
                            attributeFilter: ["class"]});
     box.addEventListener("focusin", onFocus);
-    box.addEventListener("keydown", onKey);
+    box.addEventListener("keydown", onKey, true);   // the text view stops keydown on its way up
   };
   attach();
   model.on("change:controls", later);
@@ -88,7 +88,7 @@ function watchBox(model, el) {
     if (observer) observer.disconnect();
     if (box) {
       box.removeEventListener("focusin", onFocus);
-      box.removeEventListener("keydown", onKey);
+      box.removeEventListener("keydown", onKey, true);
     }
     model.off("change:controls", later);
   };

@@ -119,9 +119,10 @@ def test_answer_box_names_the_mistake_then_accepts(workbook):
     assert message in shown, f"typed {wrong!r}, expected {message!r}, shown {shown!r}"
     assert_no_error(shown, "the answer box")
 
+    # Enter in the box checks, as the Check button does
     nb.act(lambda: box.fill(expected))
-    shown = shown_after(nb, widget, check.click)
-    assert shown.startswith("Right"), f"typed the expected {expected!r}, shown {shown!r}"
+    shown = shown_after(nb, widget, lambda: box.press("Enter"))
+    assert shown.startswith("Right"), f"typed the expected {expected!r}, Enter showed {shown!r}"
     assert box.input_value() == expected  # the typed answer stays in the box
 
 
@@ -275,9 +276,12 @@ def test_every_widget_works_from_the_keyboard_alone(workbook, path):
                 f"{keys} pressed on {what}: the widget was drawn anew, a notebook command ran"
             c.update(access.state(widget, i))   # a slider before may have changed its range
             key = access.value_key(c)
+            said = feedback_of(widget)
             if key:
                 nb.page.keyboard.press(key)
                 access.settle(nb)
+            if c["tag"] == "INPUT":   # Enter in a text box checks what was typed
+                assert feedback_of(widget) != said, f"Enter in {what} changed no feedback"
             movable = c["role"] == "combobox" or c["min"] != c["max"]
             if c["role"] in ("slider", "combobox") and movable:  # arrows change the value
                 value = access.state(widget, i)["value"]
