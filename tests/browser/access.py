@@ -77,7 +77,8 @@ def pictures(widget):
 def live_region(widget):
     """The live region of the widget's feedback: its role, politeness and text (None if none)."""
     return widget.locator(FEEDBACK).first.evaluate("""f => {
-      const r = f.matches('[aria-live], [role=status]') ? f : f.querySelector('[aria-live], [role=status]');
+      const live = '[aria-live], [role=status]';
+      const r = f.matches(live) ? f : f.querySelector(live);
       if (!r) return null;
       return {role: r.computedRole, live: r.getAttribute('aria-live'), text: r.innerText};
     }""")
