@@ -17,7 +17,10 @@ Playground             playground_step             gradient descent, live
 =====================  ==========================  =========================
 
 Widgets display themselves: ``bplib.widgets.ChainStepper()`` as the last
-line of a cell is enough. Their ``.feedback`` is the text they show.
+line of a cell is enough. Their ``.feedback`` is the text they show, in a live
+region a screen reader announces; each control has a name in words and symbol
+(``.accessible_name(control)``), each picture a text alternative in numbers
+(``.pictures()[0].alt``), and keys pressed on a control stay in the widget.
 """
 from .answer import (AnswerBox, Verdict, chain_rule_answer, check_answer, check_expression,
                      check_number, check_vector)

@@ -1,36 +1,99 @@
-"""What every widget shares: a feedback area, safe callbacks, a figure as a PNG.
+"""What every widget shares: a feedback area, named controls, safe callbacks, a figure.
 
 A widget is a thin view over a plain function that returns text. The view
-holds that text in ``.feedback``, shows it in an HTML area with the CSS class
+holds that text in ``.feedback``, shows it in a live region with the CSS class
 ``bplib-feedback``, and never lets a callback raise: a mistake in the input is
 shown in the widget, and the user's work (sliders, typed text) stays as it was.
+Each control has a name in words and symbol ("learning rate lr"), for screen
+readers and for the keyboard; each figure a text alternative in numbers.
 """
 import functools
-import html
 import io
+from dataclasses import dataclass
 
 import ipywidgets as w
 
+from ._front import BASE_DPI, Feedback, Picture
+
 FEEDBACK_CLASS = "bplib-feedback"
+WIDGET_CLASS = "bplib-widget"
+# Parts of a widget that show and take nothing: the rest are its controls.
+_NOT_CONTROLS = (w.Box, w.HTML, w.HTMLMath, w.Label, w.Output, w.Image, Feedback, Picture)
+
+
+@dataclass
+class Name:
+    """The accessible name of one control: words and symbol, and what the symbol means.
+
+    Attributes
+    ----------
+    control : ipywidgets widget
+    name : str, e.g. "learning rate lr"
+    description : str, a longer explanation, or ""
+    """
+
+    control: object
+    name: str
+    description: str = ""
 
 
 class Widget:
     """A widget that displays itself with one call.
 
-    Subclasses build ``self.box`` (the top container, which gets the stable
-    CSS class ``css_class``) and call ``self.show(text)`` to update the
-    feedback area ``self.feedback_area``.
+    Subclasses pass their rows of controls and pictures, and each control's
+    accessible name as ``(control, name, description)``; the top container
+    ``self.box`` gets the stable CSS class ``css_class``, and
+    ``self.show(text)`` updates the feedback area ``self.feedback_area``.
     """
 
     css_class = "bplib-widget"
 
-    def __init__(self, children):
-        self.feedback_area = w.HTML()
+    def __init__(self, children, names=()):
+        self.feedback_area = Feedback()
         self.feedback_area.add_class(FEEDBACK_CLASS)
         self.box = w.VBox(list(children) + [self.feedback_area])
+        self.box.add_class(WIDGET_CLASS)
         self.box.add_class(self.css_class)
         self._feedback = ""
         self.error = None
+        self.names = []
+        with self.feedback_area.hold_sync():   # one message to the browser, not one a name
+            for n in names:
+                self.name(*n)
+
+    def name(self, control, name, description="", enter=None):
+        """Give ``control`` an accessible name; ``enter(text)`` runs on Enter in its text box."""
+        css = f"bplib-control-{len(self.names)}"
+        control.add_class(css)
+        self.names.append(Name(control, name, description))
+        spec = {"name": name, "description": description, "enter": enter is not None}
+        self.feedback_area.controls = {**self.feedback_area.controls, css: spec}
+        if enter is not None:
+            self.feedback_area.on_enter(css, enter)
+
+    def _parts(self):
+        """Every widget inside the box that is not itself a box, in the order shown."""
+        found, todo = [], [self.box]
+        while todo:
+            widget = todo.pop(0)
+            if isinstance(widget, w.Box):
+                todo[:0] = widget.children
+            else:
+                found.append(widget)
+        return found
+
+    def controls(self):
+        """Every control in the widget (sliders, boxes, buttons, Play), in the order shown."""
+        return [c for c in self._parts()
+                if isinstance(c, w.DOMWidget) and not isinstance(c, _NOT_CONTROLS)]
+
+    def accessible_name(self, control):
+        """The name a screen reader says for ``control`` (None when it has none)."""
+        return next((n.name for n in self.names if n.control is control), None)
+
+    def pictures(self):
+        """The widget's figures (each a Picture with a text alternative ``.alt``)."""
+        return [p for p in self._parts() if isinstance(p, Picture)]
 
     @property
     def feedback(self):
@@ -40,10 +103,9 @@ class Widget:
     def show(self, text, kind="info"):
         """Show plain text in the feedback area; kind is info, right, close or error."""
         self._feedback = text
-        colour = {"right": "#1b7f3b", "close": "#9a6700", "error": "#b00020"}.get(kind, "inherit")
-        self.feedback_area.value = (
-            f'<pre style="white-space: pre-wrap; color: {colour}; margin: 0.3em 0">'
-            f"{html.escape(text)}</pre>")
+        with self.feedback_area.hold_sync():
+            self.feedback_area.text = text
+            self.feedback_area.kind = kind
 
     def show_error(self, e):
         """Show an exception in the lecture's words, the way the widget shows feedback."""
@@ -94,7 +156,7 @@ def figure(width, height, ncols=1):
     """A matplotlib Figure that never touches pyplot, so no global state or backend."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=80, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=BASE_DPI, layout="constrained")
     axes = fig.subplots(1, ncols) if ncols > 1 else fig.add_subplot()
     return fig, axes
 
@@ -114,13 +176,13 @@ def png(fig):
     return buf.getvalue()
 
 
-def image(fig=None):
-    """An Image widget that shows the figure; update with ``img.value = png(fig)``.
+def image(fig):
+    """A Picture that will show the figure; update with ``img.draw(png(fig), alt)``.
 
-    Without a figure the Image starts empty: draw first, then set its value,
-    since the first drawing fixes the layout.
+    The Picture starts empty: draw first, then set its value, since the first
+    drawing fixes the layout.
     """
-    return w.Image(value=png(fig) if fig is not None else b"", format="png")
+    return Picture(fig)
 
 
 def wipe(ax):

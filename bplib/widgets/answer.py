@@ -295,6 +295,9 @@ class AnswerBox(Widget):
         Names an expression may use.
     rtol, close : float
         Tolerances for 'right' and 'close'.
+    name : str, optional
+        What a screen reader calls the box; by default "your answer for" and
+        the prompt, e.g. "your answer for df/dx".
 
     Attributes
     ----------
@@ -306,7 +309,7 @@ class AnswerBox(Widget):
     css_class = "bplib-answer"
 
     def __init__(self, expected, mistakes=None, question=None, prompt="answer:",
-                 variables=("x",), rtol=RTOL, close=CLOSE, placeholder=""):
+                 variables=("x",), rtol=RTOL, close=CLOSE, placeholder="", name=None):
         self.expected, self.mistakes = expected, dict(mistakes or {})
         self.variables, self.rtol, self.close = tuple(variables), rtol, close
         self._check = _checker(expected, self.variables)
@@ -316,7 +319,16 @@ class AnswerBox(Widget):
         self.button.on_click(lambda _: self.check())
         children = [w.HTMLMath(question)] if question else []
         super().__init__(children + [w.HBox([self.text, self.button])])
+        what = prompt.strip().rstrip(":=").strip()
+        name = name or ("your answer" if what.lower() in ("", "answer") else
+                        f"your answer for {what}")
+        self.name(self.text, name, "type, then press Enter or Check", enter=self._entered)
+        self.name(self.button, "Check", f"check {name}")
         self.verdict = None
+
+    def _entered(self, text):
+        # the text travels with the key press: the box's own value may still be on its way
+        self.check(text)
 
     @safe
     def check(self, answer=None):

@@ -166,7 +166,11 @@ class JacobianExplorer(Widget):
         self.text.observe(lambda _: self.update(), names="value")
         self.examples.observe(self._example, names="value")
         self.costs = None
-        super().__init__([w.HBox([self.text, self.examples])])
+        super().__init__([w.HBox([self.text, self.examples])], names=[
+            (self.text, "sizes n_0, ..., n_N of the chain",
+             "whole numbers separated by commas: the size of the input, then of each "
+             "function's output; press Enter to count"),
+            (self.examples, "example chains", "fills in the sizes of an example chain")])
         self.update()
 
     @safe

@@ -116,9 +116,16 @@ class NetworkExplorer(Widget):
         if plot:
             d = max(self.net.sizes)
             self.fig, self.ax = figure(1.6 * (self.net.L + 1) + 1, 0.55 * d + 1.4)
-            self.image = image()
+            self.image = image(self.fig)
+            self.image.on_resize(lambda: self.update(redraw=True))
             children.append(self.image)
-        super().__init__(children)
+        weight = "w^l_jk connects neuron k of layer l-1 to neuron j of layer l"
+        super().__init__(children, names=[
+            (self.l, "layer l", f"the layer of the weight, 1 to L = {self.net.L}; {weight}"),
+            (self.j, "neuron j of layer l", weight),
+            (self.k, "neuron k of layer l-1", weight)] + [
+            (s, f"input x^0_{m}", f"entry {m} of the input x^(0), counted from 0")
+            for m, s in enumerate(self.inputs)])
         self.update(redraw=True)
 
     @safe
@@ -144,14 +151,23 @@ class NetworkExplorer(Widget):
         l, j, k = self.l.value, self.j.value, self.k.value
         self.show(neuron_report(self.net, self.x, l, j, k))
         if redraw and self.image is not None:
-            self.image.value = self._picture(l, j, k)
+            self.image.draw(self._picture(l, j, k), self.alt(l, j, k))
+
+    def alt(self, l, j, k):
+        """The picture in words: the layers, and the highlighted weight w^l_jk."""
+        sizes = ", ".join(str(d) for d in self.net.sizes)
+        return (f"network diagram: layers 0 to {self.net.L} with {sizes} neurons; a line per "
+                "weight, thicker for a larger |w|, blue if positive, red if negative; "
+                f"highlighted: w^{l}_{j}{k} = {self.net.W[l][j, k]:.2f}, from neuron {k} of "
+                f"layer {l - 1} to neuron {j} of layer {l}")
 
     def _picture(self, l, j, k):
         # The drawing depends on the weights and on l, j, k only: keep each
         # one drawn, so moving back to a choice costs nothing.
         from ..plots import draw_network
 
-        key = (l, j, k) + tuple(self.net.W[m].tobytes() for m in range(1, self.net.L + 1))
+        key = (l, j, k, self.fig.dpi) + tuple(self.net.W[m].tobytes()
+                                             for m in range(1, self.net.L + 1))
         if key not in self._pictures:
             wipe(self.ax)
             draw_network(self.net, self.ax, highlight=(l, j, k))

@@ -142,9 +142,21 @@ class Playground(Widget):
                     w.HBox([self.step_button, self.play, self.reset_button])]
         if plot:
             self.fig, (self.ax_loss, self.ax_regions) = figure(8, 3.2, ncols=2)
-            self.image = image()
+            self.image = image(self.fig)
+            self.image.on_resize(self._redraw)
             children.append(self.image)
-        super().__init__(children)
+        super().__init__(children, names=[
+            (self.dataset, "data set", "the samples to classify: two moons or XOR"),
+            (self.hidden, "hidden neurons d_1", "the size of the one hidden layer; "
+             "changing it starts again with a fresh network"),
+            (self.output, "output layer and loss", "changing it starts again"),
+            (self.lr, "learning rate lr", "each step does W^(l) <- W^(l) - lr dL/dW^(l)"),
+            (self.steps_per_press, "steps per press",
+             "gradient-descent steps made by one press of Step or one tick of Play"),
+            (self.step_button, "Step", "make steps-per-press gradient-descent steps"),
+            (self.play, "gradient descent on its own, a press every 0.2 s",
+             "play starts, pause and stop end it"),
+            (self.reset_button, "Reset", "a fresh network; the loss history starts again")])
         self.reset()
 
     def _tick(self, change):
@@ -181,18 +193,43 @@ class Playground(Widget):
         self.show(str(self.progress))
         self._draw()
 
+    @safe
+    def _redraw(self):
+        self._draw()
+
     def _draw(self):
         if self.image is None:
             return
         from ..plots import plot_decision_regions, plot_loss
 
-        wipe(self.ax_loss)
-        plot_loss(self.history, self.ax_loss)
+        ax = self.ax_loss
+        wipe(ax)
+        plot_loss(self.history, ax)
         # plot_loss counts epochs from 1; here entry i is the loss after i steps
-        self.ax_loss.lines[-1].set_xdata(np.arange(len(self.history)))
-        self.ax_loss.relim()
-        self.ax_loss.autoscale_view()
-        self.ax_loss.set_xlabel("gradient-descent steps")
+        ax.lines[-1].set_xdata(np.arange(len(self.history)))
+        ax.lines[-1].set_marker("o" if len(self.history) == 1 else "")
+        ax.set_autoscale_on(True)   # set_xlim of the empty state turned it off
+        ax.relim()
+        ax.autoscale_view()
+        if len(self.history) == 1:
+            # one point autoscales to a sliver around it: show the room the steps will take
+            L = self.history[0]
+            ax.set_xlim(-0.5, max(10, self.steps_per_press.value))
+            ax.set_ylim(0, 1.2 * L if np.isfinite(L) and L > 0 else 1)
+            ax.text(0.5, 0.5, "No step yet: press Step or Play\nto start gradient descent.",
+                    transform=ax.transAxes, ha="center", va="center", fontsize=10)
+        ax.set_xlabel("gradient-descent steps")
         wipe(self.ax_regions)
         plot_decision_regions(self.net, self.X, self.y, self.ax_regions, resolution=60)
-        self.image.value = png(self.fig)
+        self.image.draw(png(self.fig), self.alt())
+
+    def alt(self):
+        """The pictures in words: the loss curve and the decision regions, in numbers."""
+        h, n = self.history, len(self.history) - 1
+        if n == 0:
+            curve = f"loss curve: no step yet, L = {h[0]:.4g} before the first step"
+        else:
+            curve = (f"loss curve: {n} steps, L = sum_n l_n from {h[0]:.4g} to {h[-1]:.4g}"
+                     f", lowest {min(h):.4g}")
+        return (f"{curve}; decision regions of the network on the {self.dataset.value} data: "
+                f"{len(self.y)} samples, {100 * self.progress.accuracy:.1f} % classified right")

@@ -112,7 +112,11 @@ class ChainStepper(Widget):
         if plot:
             self._make_plot(xlim)
             children.append(self.image)
-        super().__init__(children)
+        super().__init__(children, names=[
+            (self.slider, "input x", "the point x at which f and df/dx are evaluated"),
+            (self.step_button, "Step", "show the next stage of the chain"),
+            (self.all_button, "All stages", "show every stage, up to df/dx"),
+            (self.reset_button, "Reset", "back to no stage shown")])
         self.update()
 
     def _make_plot(self, xlim):
@@ -125,8 +129,15 @@ class ChainStepper(Widget):
         ax.set_xlim(*xlim)
         ax.set_xlabel("x")
         ax.legend(loc="upper left", fontsize=8)
+        self.xlim = tuple(xlim)
         self.blit = Blit(self.fig, [self.tangent, self.point])
-        self.image = image()
+        self.image = image(self.fig)
+        self.image.on_resize(self._resized)
+
+    @safe
+    def _resized(self):
+        self.blit = Blit(self.fig, self.blit.artists)   # the background at the new dpi
+        self.update()
 
     @safe
     def step(self, n=1):
@@ -150,4 +161,11 @@ class ChainStepper(Widget):
             h = 0.5
             self.point.set_data([x], [y])
             self.tangent.set_data([x - h, x + h], [y - h * d, y + h * d])
-            self.image.value = self.blit.png()
+            self.image.draw(self.blit.png(), self.alt(x, y, d))
+
+    def alt(self, x, y, d):
+        """The picture in words: the curve's range, the point and the tangent's slope."""
+        curve = f"graph of f = {self.f.name} for x from {self.xlim[0]:g} to {self.xlim[1]:g}"
+        if not (np.isfinite(y) and np.isfinite(d)):
+            return f"{curve}; f is not defined at x = {x:.2f}, so no tangent is drawn"
+        return f"{curve}; tangent at x = {x:.2f}, f(x) = {y:.3f}, slope df/dx = {d:.3f}"

@@ -17,6 +17,7 @@ Use::
         nb.screenshot()
         book.close()
 """
+import http.client
 import json
 import os
 import secrets
@@ -55,6 +56,8 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-default-apps", "--disable-extensions", "--mute-audio",
+    # element.computedRole and element.computedName: the role and name a screen reader gets
+    "--enable-blink-features=ComputedAccessibilityInfo",
 ]
 
 # User settings of the temporary JupyterLab: no autosave (a test must never
@@ -213,6 +216,17 @@ class LabServer:
             f"c.IPythonKernel.stop_on_error_timeout = {STOP_ON_ERROR_SECONDS}\n")
 
         self.log_path = self.tmp / "jupyterlab.log"
+        # The free port may be taken by another program before JupyterLab binds it
+        # (other tests run on the machine too): then try again on another port.
+        for _ in range(3):
+            if self._launch(env, timeout):
+                return
+            self.port = _free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+        raise RuntimeError("JupyterLab found no free port:\n" + self.log_tail())
+
+    def _launch(self, env, timeout):
+        """Start JupyterLab on ``self.port``; False when the port turned out to be taken."""
         self._log = open(self.log_path, "wb")
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
@@ -224,12 +238,17 @@ class LabServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self._log.close()
+                if "already in use" in self.log_tail():
+                    self.proc = None
+                    return False
                 raise RuntimeError(f"JupyterLab exited with code {self.proc.returncode}:\n"
                                    + self.log_tail())
             try:
                 self.api("GET", "/api/status")
-                return
-            except (urllib.error.URLError, ConnectionError, OSError):
+                return True
+            except (urllib.error.URLError, http.client.HTTPException, OSError):
+                # not up yet, or another program answers on the port until Lab fails to bind
                 time.sleep(0.25)
         self.stop()
         raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n" + self.log_tail())
@@ -322,9 +341,12 @@ def _js_async(body, path):
     return "async (arg) => { const PATH = " + json.dumps(path) + ";\n" + body + "\n}"
 
 
-def open_lab(browser, lab, path, timeout=TIMEOUT_MS):
-    """A new page with JupyterLab at ``/lab/tree/<path>``, once the app has started."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def open_lab(browser, lab, path, timeout=TIMEOUT_MS, scale=1):
+    """A new page with JupyterLab at ``/lab/tree/<path>``, once the app has started.
+
+    ``scale`` is the screen's pixel density (window.devicePixelRatio).
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, device_scale_factor=scale)
     page.set_default_timeout(timeout)
     page.goto(lab.lab_url(path))
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell")

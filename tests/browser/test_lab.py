@@ -2,13 +2,17 @@
 
 Every student notebook runs top to bottom in JupyterLab without an error
 output, and each kind of bplib widget answers a key press or a click by
-changing what its feedback area shows. Screenshots land in artifacts/browser/.
+changing what its feedback area shows. Every widget in every notebook can be
+used with a screen reader (names, text alternatives and a live region, as
+Chromium computes them) and with the keyboard alone, and its pictures are
+drawn at the screen's pixel density. Screenshots land in artifacts/browser/.
 """
 import json
 import re
 
 import pytest
 
+import access
 from lab_harness import NOTEBOOK_DIR, NOTEBOOKS, cannot_run, feedback_of, notebook_paths
 
 pytestmark = pytest.mark.browser
@@ -115,9 +119,10 @@ def test_answer_box_names_the_mistake_then_accepts(workbook):
     assert message in shown, f"typed {wrong!r}, expected {message!r}, shown {shown!r}"
     assert_no_error(shown, "the answer box")
 
+    # Enter in the box checks, as the Check button does
     nb.act(lambda: box.fill(expected))
-    shown = shown_after(nb, widget, check.click)
-    assert shown.startswith("Right"), f"typed the expected {expected!r}, shown {shown!r}"
+    shown = shown_after(nb, widget, lambda: box.press("Enter"))
+    assert shown.startswith("Right"), f"typed the expected {expected!r}, Enter showed {shown!r}"
     assert box.input_value() == expected  # the typed answer stays in the box
 
 
@@ -205,3 +210,116 @@ def test_playground_steps_gradient_descent(workbook):
     lr_second = float(re.search(r"lr = (\S+)$", second.strip()).group(1))
     assert lr_second < lr_first
     assert lr_second == pytest.approx(value_of(lr), rel=1e-2)
+
+
+# --- every student can use the widgets: screen reader, keyboard, pictures ----------------
+
+def shown_widgets(workbook, path):
+    """The notebook after its run and every bplib widget it shows, as (kind, locator).
+
+    A notebook that showed no widget was closed after its run: (None, []).
+    """
+    if path in workbook.kinds and path not in workbook.pages:
+        return None, []
+    nb = workbook.run(path)
+    found = [(kind, widget) for kind in nb.widget_kinds() for widget in nb.widgets(kind).all()]
+    if not found:
+        workbook.release(path)
+    return nb, found
+
+
+@pytest.mark.parametrize("path", notebook_paths())
+def test_every_widget_names_its_controls_pictures_and_feedback(workbook, path):
+    nb, found = shown_widgets(workbook, path)
+    for kind, widget in found:
+        nb.activate()
+        widget.scroll_into_view_if_needed()
+        listed = access.controls(widget)
+        assert listed, f"{path}: a {kind} widget has no control the keyboard reaches"
+        for c in listed:
+            what = f"{path}, {kind}: the {c['tag']} {c['cls']!r}"
+            assert access.WORD.search(c["name"] or ""), f"{what} is named {c['name']!r}"
+            assert c["role"] not in ("", "generic", "none"), f"{what} has the role {c['role']!r}"
+            assert c["suppress"] == "true", f"{what} lets JupyterLab's shortcuts run"
+        names = [c["name"] for c in listed]
+        assert len(set(names)) == len(names), f"{path}, {kind}: names repeat: {names}"
+        for p in access.pictures(widget):
+            assert access.WORD.search(p["name"]) and re.search(r"\d", p["name"]), \
+                f"{path}, {kind}: a picture's text alternative is {p['name']!r}"
+        region = access.live_region(widget)
+        assert region and region["role"] == "status" and region["live"] == "polite", \
+            f"{path}, {kind}: the feedback is not a polite live region: {region}"
+
+
+@pytest.mark.parametrize("path", notebook_paths())
+def test_every_widget_works_from_the_keyboard_alone(workbook, path):
+    nb, found = shown_widgets(workbook, path)
+    for kind, widget in found:
+        nb.activate()
+        widget.scroll_into_view_if_needed()
+        listed = access.controls(widget)
+        cells = access.cells(nb)
+        before = feedback_of(widget)
+        access.watch_live_region(widget)
+        access.control(widget, 0).focus()
+        for i, c in enumerate(listed):
+            what = f"{path}, {kind}: {c['name']!r}"
+            now = access.focused(nb.page)
+            assert now["index"] == str(i), f"Tab went to {now['index']}, not to {what}"
+            assert now["ring"], f"{what} shows no focus ring"
+            for key in access.NOTEBOOK_KEYS:  # no notebook shortcut may run
+                nb.page.keyboard.press(key)
+            access.settle(nb)
+            keys = " ".join(access.NOTEBOOK_KEYS)
+            assert access.cells(nb) == cells, f"{keys} pressed on {what} changed the cells"
+            assert access.control(widget, i).count() == 1, \
+                f"{keys} pressed on {what}: the widget was drawn anew, a notebook command ran"
+            c.update(access.state(widget, i))   # a slider before may have changed its range
+            key = access.value_key(c)
+            said = feedback_of(widget)
+            if key:
+                nb.page.keyboard.press(key)
+                access.settle(nb)
+            if c["tag"] == "INPUT":   # Enter in a text box checks what was typed
+                assert feedback_of(widget) != said, f"Enter in {what} changed no feedback"
+            movable = c["role"] == "combobox" or c["min"] != c["max"]
+            if c["role"] in ("slider", "combobox") and movable:  # arrows change the value
+                value = access.state(widget, i)["value"]
+                assert value != c["value"], f"{key} left {what} at {value}"
+            assert access.cells(nb) == cells, f"{key} pressed on {what} changed the cells"
+            if i + 1 < len(listed):
+                nb.page.keyboard.press("Tab")
+        announced = access.live_region_changes(widget)
+        assert announced is not None, f"{path}, {kind}: the live region was replaced"
+        assert announced and feedback_of(widget) != before, \
+            f"{path}, {kind}: the keyboard pass changed nothing the feedback announces"
+        assert_no_error(feedback_of(widget), kind)
+
+
+def test_pictures_are_drawn_at_the_screens_pixel_density(lab, chromium):
+    import nbformat
+
+    from lab_harness import NotebookPage, open_lab
+
+    # A screen of density 2, as most laptops and phones now have: the picture must
+    # have two pixels per CSS pixel, or it is blurred.
+    path = "checks/density.ipynb"
+    cell = nbformat.v4.new_code_cell("import bplib.widgets\nbplib.widgets.ChainStepper()")
+    nb_json = nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
+    (lab.root / path).parent.mkdir(parents=True, exist_ok=True)
+    (lab.root / path).write_text(nbformat.writes(nb_json))
+    page = open_lab(chromium, lab, path, scale=2)
+    try:
+        nb = NotebookPage.open(page, lab, path)
+        nb.run_all()
+        img = nb.widgets("bplib-chain-stepper").first.locator("img").first
+        page.wait_for_function(
+            "e => e.clientWidth > 0 && Math.abs(e.naturalWidth - 2 * e.clientWidth) <= 2",
+            arg=img.element_handle(), timeout=30_000)
+        natural, shown, alt = img.evaluate("e => [e.naturalWidth, e.clientWidth, e.alt]")
+        assert abs(natural - 2 * shown) <= 2 and shown > 200, (natural, shown)
+        assert "tangent at x = " in alt
+        nb.close()
+    finally:
+        page.close()
