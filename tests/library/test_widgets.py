@@ -528,7 +528,7 @@ def test_names_say_what_the_symbols_mean():
 
 
 def test_enter_in_the_answer_box_checks_the_typed_text():
-    box = widgets.chain_rule_answer()
+    box = widgets.chain_rule_answer(mistakes=CHAIN_RULE_MISTAKES)
     (css,) = [c for c in box.text._dom_classes if c in box.feedback_area.controls]
     assert box.feedback_area.controls[css]["enter"]
     # the message the browser sends on Enter, with the text typed so far
