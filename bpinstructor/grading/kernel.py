@@ -177,7 +177,8 @@ class _Kernel:
         self.pid = self.km.provisioner.pid
         self.pgid = self.km.provisioner.pgid or self.pid
         LIVE.add(self)
-        self.watchdog = sandbox.Watchdog(self.pid, self.km.memory_mb, self.kill_group)
+        self.watchdog = sandbox.Watchdog(self.pid, self.km.memory_mb, self.kill_group,
+                                         self.km.cgroup)
         self.watchdog.start()
         kc = self.km.client()
         kc.start_channels()
@@ -233,6 +234,8 @@ class _Kernel:
         except (CellTimeoutError, asyncio.TimeoutError):
             return "timeout", "", ""
         except DeadKernelError:
+            if not self.watchdog.fired and sandbox.oom_kills(self.km.cgroup):
+                self.watchdog.fired = "memory"
             if self.watchdog.fired:
                 return "crashed", "Limit", _LIMIT_PASSED[self.watchdog.fired]
             return ("timeout" if fired.is_set() else "crashed"), "", ""

@@ -196,8 +196,24 @@ def _rss(pid):
         return 0
 
 
+def oom_kills(cgroup):
+    """How many processes the kernel's OOM killer ended in ``cgroup`` (0 without one)."""
+    for name in ("memory.events", "memory.oom_control"):
+        try:
+            for line in (cgroup / name).read_text().splitlines():
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+        except (OSError, TypeError, ValueError):
+            continue
+    return 0
+
+
 class Watchdog(threading.Thread):
     """Kill a sandbox whose processes together use too much memory or are too many.
+
+    With a cgroup, the kernel's OOM killer holds the limit and ends one
+    process; the watchdog then ends the whole sandbox, so that passing the
+    limit means the same with or without a cgroup.
 
     Parameters
     ----------
@@ -207,11 +223,13 @@ class Watchdog(threading.Thread):
         Resident memory allowed for all of them (0: no limit).
     kill : callable
         Called once, from this thread, when a limit is passed.
+    cgroup : pathlib.Path or None
+        The sandbox's memory cgroup.
     """
 
-    def __init__(self, pid, memory_mb, kill):
+    def __init__(self, pid, memory_mb, kill, cgroup=None):
         super().__init__(daemon=True)
-        self.pid, self.limit, self.kill = pid, memory_mb * 2**20, kill
+        self.pid, self.limit, self.kill, self.cgroup = pid, memory_mb * 2**20, kill, cgroup
         self.fired = ""  # what was passed, once it was
         self.done = threading.Event()
 
@@ -222,7 +240,8 @@ class Watchdog(threading.Thread):
                 return
             if len(pids) > MAX_PROCESSES:
                 self.fired = "processes"
-            elif self.limit and sum(_rss(p) for p in pids) > self.limit:
+            elif self.limit and (oom_kills(self.cgroup) or
+                                 sum(_rss(p) for p in pids) > self.limit):
                 self.fired = "memory"
             if self.fired:
                 self.kill()

@@ -1,0 +1,122 @@
+"""The sandbox of the graded kernels: without one the grader refuses to run
+student code unless told, and says each time what is then not protected;
+and the attacks fail the same way when the grader runs as a normal user
+(as root, the test makes one with setpriv)."""
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+from grading_fixtures import make
+from test_grading_batch import (CHILDREN_MEMORY, CORRECT, KILL_OTHERS, LAYER_ALONE, SIGMOID,
+                                _attack_escape, _attack_read, _attack_write, _course, _escaped,
+                                _link_to_solution, _write_class)
+
+from bpinstructor.cli import main
+
+pytestmark = [pytest.mark.slow]
+NOBODY = 65534
+
+
+def _one_student(root):
+    _course(root, "token")
+    _write_class(root, {"ann": (make.answered(CORRECT),)})
+
+
+def test_without_bwrap_nothing_runs_unless_asked(tmp_path, monkeypatch, capsys):
+    _one_student(tmp_path)
+    monkeypatch.setenv("BPLIB_BWRAP", str(tmp_path / "no-such-bwrap"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    args = ["grade", str(tmp_path / "submissions"), "--solutions", str(tmp_path / "solutions"),
+            "--gradebook", str(tmp_path / "g.sqlite"), "--timeout", "30"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "bubblewrap (bwrap) is not installed" in err and "--no-sandbox" in err
+    assert not (tmp_path / "g.sqlite").exists()
+
+    assert main(args + ["--no-sandbox"]) == 0
+    err = capsys.readouterr().err
+    # said before and after the run, so it cannot scroll away
+    assert err.count("WITHOUT a sandbox") == 2 and "read every file" in err
+    with sqlite3.connect(tmp_path / "g.sqlite") as db:
+        assert db.execute("SELECT student, score FROM notebooks").fetchall() == [("ann", 5.0)]
+
+
+def _normal_user():
+    """(command prefix, uid): how to run a command as a user without privileges.
+
+    As root: setpriv to ``nobody``; when the interpreter lies in a folder
+    only root may enter (pyenv under /root), bwrap (privileged, no user
+    namespace) first shows that one installation in an otherwise empty
+    folder, so the user can start it and nothing else of root's.
+    """
+    if os.geteuid() != 0:
+        return [], os.geteuid()
+    drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all"]
+    shown = []
+    for prefix in {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}:
+        closed = [p for p in reversed(prefix.parents) if not p.stat().st_mode & stat.S_IXOTH]
+        if closed:
+            shown.append((closed[0], prefix))
+    if not shown:
+        return drop, NOBODY
+    cmd = [shutil.which("bwrap"), "--dev-bind", "/", "/"]
+    for top, prefix in shown:
+        cmd += ["--tmpfs", str(top)]
+        for folder in reversed(prefix.parents):
+            if top in folder.parents:
+                cmd += ["--perms", "0755", "--dir", str(folder)]
+        cmd += ["--ro-bind", str(prefix), str(prefix)]
+    return cmd + ["--cap-add", "ALL", "--"] + drop, NOBODY
+
+
+def test_the_attacks_fail_as_a_normal_user_too(tmp_path):
+    prefix, uid = _normal_user()
+    # a folder the user owns, in a place it can reach (pytest's own is root's alone)
+    root = Path(tempfile.mkdtemp(prefix="bplib-user-")) if uid != os.geteuid() else tmp_path
+    try:
+        token = uuid.uuid4().hex
+        _course(root, token)
+        alone = {"layer": LAYER_ALONE}
+        students = {
+            "correct": (make.answered(CORRECT), 5),
+            "half": (make.answered({"sigmoid": SIGMOID}), 2),
+            "reads": (make.answered({"sigmoid": _attack_read(token), **alone}), 5),
+            "escapes": (make.answered({"sigmoid": _attack_escape(token), **alone}), 5),
+            "writes": (make.answered({"sigmoid": _attack_write(token), **alone}), 5),
+            "kills_others": (make.answered({"sigmoid": KILL_OTHERS, **alone}), 3),
+            "children_memory": (make.answered({"sigmoid": CHILDREN_MEMORY, **alone}), 3),
+            "link_to_solution": (_link_to_solution, 0),
+        }
+        _write_class(root, students)
+        (root / "tmp").mkdir()
+        for folder, dirs, files in os.walk(root):
+            for name in [folder] + [os.path.join(folder, n) for n in dirs + files]:
+                os.lchown(name, uid, uid)
+        env = {"PATH": os.defpath, "HOME": str(root), "TMPDIR": str(root / "tmp"),
+               "LANG": "C.UTF-8"}
+        done = subprocess.run(
+            prefix + [sys.executable, "-m", "bpinstructor.cli", "grade", str(root / "submissions"),
+                      "--solutions", str(root / "solutions"), "--gradebook",
+                      str(root / "g.sqlite"), "--jobs", "2", "--timeout", "8", "--memory", "2048"],
+            cwd=root, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        with sqlite3.connect(root / "g.sqlite") as db:
+            scores = dict(db.execute("SELECT student, score FROM notebooks"))
+        assert scores == {name: want for name, (_, want) in students.items()}
+        assert not _escaped(token)
+        assert not list((root / "tmp").iterdir())
+        project = Path(__file__).parents[2]
+        assert not list(project.glob("planted_*")) and not list(project.glob("*/planted_*"))
+    finally:
+        if root != tmp_path:
+            shutil.rmtree(root, ignore_errors=True)
