@@ -285,7 +285,10 @@ def run(args):
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     options = Options(timeout=args.timeout, memory_mb=args.memory,
                       notebook_timeout=args.notebook_timeout, sandboxed=not args.no_sandbox)
-    options.root = make_root()
+    try:
+        options.root = make_root()
+    except ValueError as e:
+        return _fail(str(e))
     # A plain `kill` must end the run like Ctrl-C does: kernels shut down, and
     # every notebook recorded so far stays in the gradebook.
     try:

@@ -81,6 +81,7 @@ class SolutionError(RuntimeError):
 
 
 PREFIX = "bplib-grade-"
+MAX_TMPDIR = 60  # bytes: + /bplib-grade-<pid>-<8>/w<8>/k-<n> stays under a socket's 107
 
 
 def make_root():
@@ -90,6 +91,10 @@ def make_root():
     after the grader's pid so that a later run can clear it away if this
     one is killed.
     """
+    # The kernels' Unix sockets live below it, and a socket's path holds 107 bytes.
+    if len(os.fsencode(tempfile.gettempdir())) > MAX_TMPDIR:
+        raise ValueError(f"the temporary folder's path {tempfile.gettempdir()!r} is too long for "
+                         f"the kernels' sockets (at most {MAX_TMPDIR} bytes): set TMPDIR=/tmp")
     _remove_stale_roots()
     root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
     _font_cache(root / "matplotlib")

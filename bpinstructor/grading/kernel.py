@@ -2,15 +2,15 @@
 
 Each run gets its own kernel, in its own sandbox (see ``sandbox``), in a
 folder that holds nothing of the notebook's, with a scrubbed environment and
-resource limits. A cell that runs past its
-timeout, or kills its kernel (``os._exit``, a segfault, running out of
-memory), is marked and the run goes on: the process group is killed, a new
-kernel starts, the earlier cells that define things are run again (their
-outputs discarded) and the next cell runs. A watchdog thread kills the
-sandbox if the kernel ignores everything else (e.g. a loop that
-swallows KeyboardInterrupt), so nothing can hang the grader.
+resource limits. A cell that runs past its timeout, or kills its kernel
+(``os._exit``, a segfault, running out of memory), is marked and the run
+goes on: the sandbox is killed, a new kernel starts, the earlier cells that
+define things are run again (their outputs discarded) and the next cell
+runs. A timer kills the sandbox if the kernel ignores everything else (e.g.
+a loop that swallows KeyboardInterrupt), so nothing can hang the grader.
 """
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -144,7 +144,7 @@ class CellRun:
 class _Kernel:
     """One kernel process (in its sandbox) and the client that drives it."""
 
-    count = 0  # kernels started by this process, for unique cgroup names
+    count = itertools.count(1)  # kernels started by this process, for unique cgroup names
 
     def __init__(self, nb, workdir, env, limits, sandboxed):
         # The connection file (the kernel's key) and the kernel's Unix sockets
@@ -167,9 +167,8 @@ class _Kernel:
     async def start(self):
         if STOPPING.is_set():
             raise Stopped()
-        _Kernel.count += 1
         self.km.cgroup = sandbox.make_cgroup(self.km.memory_mb,
-                                             f"bplib-{os.getpid()}-{_Kernel.count}")
+                                             f"bplib-{os.getpid()}-{next(_Kernel.count)}")
         # No history file: it would keep the hidden tests' source on disk.
         await self.km.start_kernel(env=self.env, cwd=str(self.workdir),
                                    extra_arguments=["--HistoryManager.enabled=False"],

@@ -178,7 +178,8 @@ HUGE = "def sigmoid(s):\n    print('x' * 30_000_000)\n    return 1.0 / (1.0 + np
 # A child in a session of its own, meant to outlive its kernel and the grader.
 def _attack_escape(token):
     return f'''import subprocess, sys
-_child = subprocess.Popen([sys.executable, "-c", "import time  # {token}-escaped\\ntime.sleep(300)"],
+_child = subprocess.Popen([sys.executable, "-c",
+                           "import time  # {token}-escaped\\ntime.sleep(300)"],
                           start_new_session=True, stdin=subprocess.DEVNULL,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -325,8 +326,8 @@ def _class(token):
                   2, "graded", {"test_layer": "failed"}, ["differ"]),
         "reads_solutions": (make.answered({"sigmoid": _attack_read(token), "layer": LAYER}), 5, "graded",
                             {"test_sigmoid": "passed"}, []),
-        "writes_outside": (make.answered({"sigmoid": _attack_write(token), "layer": LAYER}), 5, "graded",
-                           {}, []),
+        "writes_outside": (make.answered({"sigmoid": _attack_write(token), "layer": LAYER}), 5,
+                           "graded", {}, []),
         "patches_allclose": (make.answered({"sigmoid": PATCH_ALLCLOSE, "layer": LAYER}), 0, "graded",
                              {"test_sigmoid": "failed"}, []),
         "liar": (make.answered({"sigmoid": LIAR, "layer": LAYER}), 0, "graded", {"test_sigmoid": "failed"}, []),
@@ -371,8 +372,8 @@ def _class(token):
         "link_to_dev_zero": (_link_to_dev_zero, 0, "malformed", {}, ["symbolic link"]),
         "fifo": (_fifo, 0, "malformed", {}, ["FIFO"]),
         "folder_link": (_folder_link, 0, "malformed", {}, ["folder is a symbolic link"]),
-        "surrogate_source": (_raw(make.answered({"sigmoid": SIGMOID + "  # \ud800", "layer": LAYER})),
-                             5, "graded", {}, []),
+        "surrogate_source": (_raw(make.answered({"sigmoid": SIGMOID + "  # \ud800",
+                                                  "layer": LAYER})), 5, "graded", {}, []),
         "surrogate_id": (_with_surrogate_id(), 5, "graded", {}, ["not part of this assignment"]),
         NON_UTF8_SHOWN: (make.answered(CORRECT), 5, "graded", {}, []),
         # leaks
@@ -567,7 +568,8 @@ def _table(book, students):
             f"FROM notebooks WHERE student IN ({marks}) ORDER BY student", students).fetchall()
         cells = db.execute(
             f"SELECT student, notebook, grade_id, position, status, score, max_score, message "
-            f"FROM cells WHERE student IN ({marks}) ORDER BY student, position", students).fetchall()
+            f"FROM cells WHERE student IN ({marks}) ORDER BY student, position",
+            students).fetchall()
     return notebooks, cells
 
 
@@ -578,7 +580,7 @@ def test_a_class_graded_in_four_shards_merges_into_the_same_gradebook(graded, tm
                         symlinks=True)
     base = [sys.executable, "-m", "bpinstructor.cli", "grade", str(tmp_path / "submissions"),
             "--solutions", str(root / "solutions"), "--timeout", "8", "--memory", "2048"]
-    env = dict(os.environ, TMPDIR=str(tmp_path))
+    env = dict(os.environ, TMPDIR=str(root / "tmp"))  # short: the kernels' sockets live there
     # shard 3 takes its index from the variable a Kubernetes Indexed Job sets
     shards = [subprocess.Popen(base + ["--shard", f"{i}/4", "--gradebook", f"g{i}.sqlite"],
                                cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
@@ -587,7 +589,8 @@ def test_a_class_graded_in_four_shards_merges_into_the_same_gradebook(graded, tm
                                    text=True, env=dict(env, JOB_COMPLETION_INDEX="3")))
     for shard in shards:
         assert shard.wait(timeout=600) == 0, shard.stderr.read()
-    books = [tmp_path / f"g{i}.sqlite" for i in range(3)] + [tmp_path / "grades.shard-3-of-4.sqlite"]
+    books = [tmp_path / f"g{i}.sqlite" for i in range(3)]
+    books.append(tmp_path / "grades.shard-3-of-4.sqlite")
     sizes = [len(_table(b, SHARDED)[0]) for b in books]
     assert sum(sizes) == len(SHARDED) and max(sizes) == 2  # round robin: 2 each
     code = main(["grade", "merge", *map(str, books), "--gradebook", str(tmp_path / "all.sqlite"),

@@ -25,16 +25,23 @@ pytestmark = [pytest.mark.slow]
 NOBODY = 65534
 
 
+@pytest.fixture
+def short_tmp():
+    """A folder of this test's own with a short path (the kernels' sockets live below it)."""
+    folder = Path(tempfile.mkdtemp(prefix="bp-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def _one_student(root):
     _course(root, "token")
     _write_class(root, {"ann": (make.answered(CORRECT),)})
 
 
-def test_without_bwrap_nothing_runs_unless_asked(tmp_path, monkeypatch, capsys):
+def test_without_bwrap_nothing_runs_unless_asked(tmp_path, short_tmp, monkeypatch, capsys):
     _one_student(tmp_path)
     monkeypatch.setenv("BPLIB_BWRAP", str(tmp_path / "no-such-bwrap"))
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
-    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.setattr(tempfile, "tempdir", str(short_tmp))  # the run's own
     args = ["grade", str(tmp_path / "submissions"), "--solutions", str(tmp_path / "solutions"),
             "--gradebook", str(tmp_path / "g.sqlite"), "--timeout", "30"]
     assert main(args) == 2
@@ -79,44 +86,40 @@ def _normal_user():
     return cmd + ["--cap-add", "ALL", "--"] + drop, NOBODY
 
 
-def test_the_attacks_fail_as_a_normal_user_too(tmp_path):
+def test_the_attacks_fail_as_a_normal_user_too(short_tmp):
     prefix, uid = _normal_user()
     # a folder the user owns, in a place it can reach (pytest's own is root's alone)
-    root = Path(tempfile.mkdtemp(prefix="bplib-user-")) if uid != os.geteuid() else tmp_path
-    try:
-        token = uuid.uuid4().hex
-        _course(root, token)
-        alone = {"layer": LAYER_ALONE}
-        students = {
-            "correct": (make.answered(CORRECT), 5),
-            "half": (make.answered({"sigmoid": SIGMOID}), 2),
-            "reads": (make.answered({"sigmoid": _attack_read(token), **alone}), 5),
-            "escapes": (make.answered({"sigmoid": _attack_escape(token), **alone}), 5),
-            "writes": (make.answered({"sigmoid": _attack_write(token), **alone}), 5),
-            "kills_others": (make.answered({"sigmoid": KILL_OTHERS, **alone}), 3),
-            "children_memory": (make.answered({"sigmoid": CHILDREN_MEMORY, **alone}), 3),
-            "link_to_solution": (_link_to_solution, 0),
-        }
-        _write_class(root, students)
-        (root / "tmp").mkdir()
-        for folder, dirs, files in os.walk(root):
-            for name in [folder] + [os.path.join(folder, n) for n in dirs + files]:
-                os.lchown(name, uid, uid)
-        env = {"PATH": os.defpath, "HOME": str(root), "TMPDIR": str(root / "tmp"),
-               "LANG": "C.UTF-8"}
-        done = subprocess.run(
-            prefix + [sys.executable, "-m", "bpinstructor.cli", "grade", str(root / "submissions"),
-                      "--solutions", str(root / "solutions"), "--gradebook",
-                      str(root / "g.sqlite"), "--jobs", "2", "--timeout", "8", "--memory", "2048"],
-            cwd=root, env=env, capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr
-        with sqlite3.connect(root / "g.sqlite") as db:
-            scores = dict(db.execute("SELECT student, score FROM notebooks"))
-        assert scores == {name: want for name, (_, want) in students.items()}
-        assert not _escaped(token)
-        assert not list((root / "tmp").iterdir())
-        project = Path(__file__).parents[2]
-        assert not list(project.glob("planted_*")) and not list(project.glob("*/planted_*"))
-    finally:
-        if root != tmp_path:
-            shutil.rmtree(root, ignore_errors=True)
+    root = short_tmp
+    token = uuid.uuid4().hex
+    _course(root, token)
+    alone = {"layer": LAYER_ALONE}
+    students = {
+        "correct": (make.answered(CORRECT), 5),
+        "half": (make.answered({"sigmoid": SIGMOID}), 2),
+        "reads": (make.answered({"sigmoid": _attack_read(token), **alone}), 5),
+        "escapes": (make.answered({"sigmoid": _attack_escape(token), **alone}), 5),
+        "writes": (make.answered({"sigmoid": _attack_write(token), **alone}), 5),
+        "kills_others": (make.answered({"sigmoid": KILL_OTHERS, **alone}), 3),
+        "children_memory": (make.answered({"sigmoid": CHILDREN_MEMORY, **alone}), 3),
+        "link_to_solution": (_link_to_solution, 0),
+    }
+    _write_class(root, students)
+    (root / "tmp").mkdir()
+    for folder, dirs, files in os.walk(root):
+        for name in [folder] + [os.path.join(folder, n) for n in dirs + files]:
+            os.lchown(name, uid, uid)
+    env = {"PATH": os.defpath, "HOME": str(root), "TMPDIR": str(root / "tmp"),
+           "LANG": "C.UTF-8"}
+    done = subprocess.run(
+        prefix + [sys.executable, "-m", "bpinstructor.cli", "grade", str(root / "submissions"),
+                  "--solutions", str(root / "solutions"), "--gradebook",
+                  str(root / "g.sqlite"), "--jobs", "2", "--timeout", "8", "--memory", "2048"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(root / "g.sqlite") as db:
+        scores = dict(db.execute("SELECT student, score FROM notebooks"))
+    assert scores == {name: want for name, (_, want) in students.items()}
+    assert not _escaped(token)
+    assert not list((root / "tmp").iterdir())
+    project = Path(__file__).parents[2]
+    assert not list(project.glob("planted_*")) and not list(project.glob("*/planted_*"))
