@@ -234,7 +234,7 @@ def run(args):
     from . import merge
     from .grade import Options, SolutionError, make_root, remove_root
     from .gradebook import Gradebook
-    from .sandbox import UNPROTECTED, NoSandbox, probe
+    from .sandbox import UNPROTECTED, NoSandbox, probe, remove_cgroups
 
     submissions = Path(args.submissions[0])
     if not args.solutions.is_dir():
@@ -310,6 +310,7 @@ def run(args):
         except ValueError:
             pass
         remove_root(options.root)
+        remove_cgroups()
 
     errors += _outputs(book, args, names)
     book.close()

@@ -13,6 +13,7 @@ Memory is limited for the kernel and all its children together: by a
 cgroup when the grader may make one, else by a watchdog that sums the
 resident memory of the sandbox's processes and kills the sandbox.
 """
+import functools
 import importlib.util
 import os
 import shutil
@@ -46,6 +47,17 @@ class NoSandbox(RuntimeError):
 def bwrap_path():
     """The bwrap executable (``BPLIB_BWRAP`` overrides the one on PATH), or None."""
     return os.environ.get("BPLIB_BWRAP") or shutil.which("bwrap")
+
+
+@functools.lru_cache(maxsize=None)
+def _supports(option):
+    """Whether this bwrap knows ``option`` (older ones lack --disable-userns and --size)."""
+    try:
+        done = subprocess.run([bwrap_path(), "--help"], capture_output=True, text=True,
+                              timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return option in done.stdout + done.stderr
 
 
 def _visible():
@@ -84,14 +96,16 @@ def command(workdir, tmp_mb):
     list of str
         To be followed by the command to run.
     """
-    cmd = [bwrap_path(), "--unshare-all", "--unshare-user", "--disable-userns",
-           "--die-with-parent", "--new-session", "--uid", str(UID), "--gid", str(UID),
-           "--unsetenv", "JPY_PARENT_PID"]
+    cmd = [bwrap_path(), "--unshare-all", "--unshare-user", "--die-with-parent",
+           "--new-session", "--uid", str(UID), "--gid", str(UID), "--unsetenv", "JPY_PARENT_PID"]
+    if _supports("--disable-userns"):  # bubblewrap >= 0.8
+        cmd.append("--disable-userns")
     for path in _visible():
         cmd += ["--ro-bind", str(path), str(path)]
-    cmd += ["--dev", "/dev", "--proc", "/proc",
-            "--size", str(tmp_mb * 2**20), "--tmpfs", "/tmp",
-            "--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
+    cmd += ["--dev", "/dev", "--proc", "/proc"]
+    if _supports("--size"):
+        cmd += ["--size", str(tmp_mb * 2**20)]
+    cmd += ["--tmpfs", "/tmp", "--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
     return cmd
 
 
@@ -122,6 +136,9 @@ def probe():
                         "may be turned off (e.g. inside a container without --privileged)")
 
 
+CGROUPS = set()  # made by this process and not yet removed
+
+
 def make_cgroup(memory_mb, name):
     """A memory cgroup limited to ``memory_mb``, or None when none can be made here.
 
@@ -148,6 +165,7 @@ def make_cgroup(memory_mb, name):
             folder.mkdir()
         except OSError:
             continue
+        CGROUPS.add(folder)
         try:
             (folder / files[0]).write_text(limit)
             for extra in files[1:]:  # no swap: the limit is the limit
@@ -159,18 +177,51 @@ def make_cgroup(memory_mb, name):
     return None
 
 
-def remove_cgroup(folder):
-    """Remove a cgroup once its processes are gone (waits up to 2 s)."""
+def remove_cgroup(folder, wait=2.0):
+    """Remove a cgroup once its processes are gone (waits up to ``wait`` seconds)."""
     if folder is None:
         return
-    for _ in range(20):
+    for _ in range(int(wait / 0.1) + 1):
         try:
             folder.rmdir()
-            return
         except FileNotFoundError:
-            return
+            pass
         except OSError:
             time.sleep(0.1)
+            continue
+        CGROUPS.discard(folder)
+        return
+
+
+def remove_cgroups():
+    """Remove the cgroups this process made that are still there, and those of
+    earlier runs that were killed before they could."""
+    for folder in list(CGROUPS):
+        remove_cgroup(folder, wait=10)
+    for parent in {folder.parent for folder in CGROUPS} or _cgroup_parents():
+        for old in parent.glob("bplib-*-*"):
+            try:
+                os.kill(int(old.name.split("-")[1]), 0)
+            except ProcessLookupError:
+                remove_cgroup(old, wait=0)
+            except (ValueError, OSError):
+                continue
+
+
+def _cgroup_parents():
+    """The folders make_cgroup would make cgroups in."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return set()
+    found = set()
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":
+            found.add(Path("/sys/fs/cgroup") / path.lstrip("/"))
+        elif "memory" in controllers.split(","):
+            found.add(Path("/sys/fs/cgroup/memory") / path.lstrip("/"))
+    return found
 
 
 def _tree(pid):
