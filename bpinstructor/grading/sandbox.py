@@ -133,10 +133,33 @@ def probe():
     if done.returncode != 0:
         why = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise NoSandbox(f"bwrap could not start a Python kernel here ({why}); user namespaces "
-                        "may be turned off (e.g. inside a container without --privileged)")
+                        "may be turned off (e.g. by a container's seccomp profile)")
 
 
 CGROUPS = set()  # made by this process and not yet removed
+
+
+def _cgroup_parents():
+    """[(folder, limit files)]: where make_cgroup may make a cgroup, v2 then v1."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":
+            parent = Path("/sys/fs/cgroup") / path.lstrip("/")
+            try:  # a real cgroup v2 folder, whose children may have a memory limit
+                if "memory" in (parent / "cgroup.subtree_control").read_text().split():
+                    found.insert(0, (parent, ("memory.max", "memory.swap.max")))
+            except OSError:
+                pass
+        elif "memory" in controllers.split(","):
+            parent = Path("/sys/fs/cgroup/memory") / path.lstrip("/")
+            if (parent / "memory.limit_in_bytes").exists():
+                found.append((parent, ("memory.limit_in_bytes",)))
+    return found
 
 
 def make_cgroup(memory_mb, name):
@@ -147,27 +170,15 @@ def make_cgroup(memory_mb, name):
     """
     if not memory_mb:
         return None
-    limit = str(memory_mb * 2**20)
-    try:
-        lines = Path("/proc/self/cgroup").read_text().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
-        if controllers == "":
-            base, files = Path("/sys/fs/cgroup"), ("memory.max", "memory.swap.max")
-        elif "memory" in controllers.split(","):
-            base, files = Path("/sys/fs/cgroup/memory"), ("memory.limit_in_bytes",)
-        else:
-            continue
-        folder = base / path.lstrip("/") / name
+    for parent, files in _cgroup_parents():
+        folder = parent / name
         try:
             folder.mkdir()
         except OSError:
             continue
         CGROUPS.add(folder)
         try:
-            (folder / files[0]).write_text(limit)
+            (folder / files[0]).write_text(str(memory_mb * 2**20))
             for extra in files[1:]:  # no swap: the limit is the limit
                 if (folder / extra).exists():
                     (folder / extra).write_text("0")
@@ -198,7 +209,7 @@ def remove_cgroups():
     earlier runs that were killed before they could."""
     for folder in list(CGROUPS):
         remove_cgroup(folder, wait=10)
-    for parent in {folder.parent for folder in CGROUPS} or _cgroup_parents():
+    for parent, _ in _cgroup_parents():
         for old in parent.glob("bplib-*-*"):
             try:
                 os.kill(int(old.name.split("-")[1]), 0)
@@ -206,22 +217,6 @@ def remove_cgroups():
                 remove_cgroup(old, wait=0)
             except (ValueError, OSError):
                 continue
-
-
-def _cgroup_parents():
-    """The folders make_cgroup would make cgroups in."""
-    try:
-        lines = Path("/proc/self/cgroup").read_text().splitlines()
-    except OSError:
-        return set()
-    found = set()
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
-        if controllers == "":
-            found.add(Path("/sys/fs/cgroup") / path.lstrip("/"))
-        elif "memory" in controllers.split(","):
-            found.add(Path("/sys/fs/cgroup/memory") / path.lstrip("/"))
-    return found
 
 
 def _tree(pid):

@@ -301,3 +301,13 @@ def test_combine_merges_shards_and_refuses_conflicting_rows(tmp_path):
         combine([tmp_path / "b.sqlite", tmp_path / "c.sqlite"], tmp_path / "x.sqlite")
     with pytest.raises(ValueError, match="already holds bo"):
         combine([tmp_path / "c.sqlite"], tmp_path / "all.sqlite")
+
+
+def test_the_default_cell_timeout_is_fitted_to_the_solution():
+    from bpinstructor.grading.grade import MIN_TIMEOUT, TIMEOUT_FACTOR, Options, fitted
+
+    assert fitted(Options(), 0.2).timeout == MIN_TIMEOUT
+    slow = fitted(Options(), 7.3)
+    assert slow.timeout == 37 == -(-TIMEOUT_FACTOR * 7.3 // 1) and slow.notebook_timeout == 740
+    given = fitted(Options(timeout=3, notebook_timeout=50), 7.3)
+    assert (given.timeout, given.notebook_timeout) == (3, 50)

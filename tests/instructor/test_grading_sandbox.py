@@ -69,20 +69,24 @@ def _normal_user():
         return [], os.geteuid()
     drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
             "--inh-caps=-all", "--bounding-set=-all"]
-    shown = []
-    for prefix in {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}:
-        closed = [p for p in reversed(prefix.parents) if not p.stat().st_mode & stat.S_IXOTH]
+    # the interpreter, the environment and the project, each from the first folder
+    # on its path that others may not enter
+    shown = {}
+    for path in {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
+                 Path(__file__).resolve().parents[2]}:
+        closed = [p for p in reversed(path.parents) if not p.stat().st_mode & stat.S_IXOTH]
         if closed:
-            shown.append((closed[0], prefix))
+            shown.setdefault(closed[0], []).append(path)
     if not shown:
         return drop, NOBODY
     cmd = [shutil.which("bwrap"), "--dev-bind", "/", "/"]
-    for top, prefix in shown:
+    for top, paths in shown.items():
         cmd += ["--tmpfs", str(top)]
-        for folder in reversed(prefix.parents):
-            if top in folder.parents:
-                cmd += ["--perms", "0755", "--dir", str(folder)]
-        cmd += ["--ro-bind", str(prefix), str(prefix)]
+        for path in sorted(paths):
+            for folder in reversed(path.parents):
+                if top in folder.parents:
+                    cmd += ["--perms", "0755", "--dir", str(folder)]
+            cmd += ["--ro-bind", str(path), str(path)]
     return cmd + ["--cap-add", "ALL", "--"] + drop, NOBODY
 
 
