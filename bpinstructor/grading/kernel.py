@@ -255,9 +255,12 @@ async def _start_and_replay(new_kernel, nb, earlier, fatal, timeout, deadline, r
 
     A cell that times out or crashes again is added to ``fatal`` and the
     replay starts over without it. The replay counts against the
-    notebook's deadline: past it, the kernel is returned as far as it got.
+    notebook's deadline: past it, the kernel is returned as far as it got,
+    or None when it would have to start again.
     """
     while True:
+        if time.monotonic() >= deadline:
+            return None
         kernel = new_kernel()
         await kernel.start()
         for before in earlier:
@@ -328,7 +331,7 @@ async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200), 
                     lambda: _Kernel(nb, workdir, env, limits, sandboxed), nb,
                     runs[:k] if restarts else [], fatal, timeout, deadline, replayable)
                 restarts += 1
-                if time.monotonic() >= deadline:
+                if kernel is None or time.monotonic() >= deadline:
                     run.ename, run.evalue = "TimeLimit", "the notebook ran out of time"
                     continue
             started = time.monotonic()
