@@ -1,8 +1,9 @@
 """Where a student's kernel runs: bubblewrap, a well-kept sandbox, not rules of our own.
 
 Each kernel gets new user, PID, mount, network, IPC and UTS namespaces
-(``bwrap --unshare-all``). It sees the Python installation and the course's
-own packages read-only, its work folder read-write and a private ``/tmp``,
+(``bwrap --unshare-all``). It sees the system's programs and libraries, a
+few files of ``/etc``, the Python installation and the course's own
+packages read-only, its work folder read-write and a private ``/tmp``,
 and nothing else: not the solutions, not the other students, not the
 gradebook, not ``/proc`` of the grader. It talks to the grader over Unix
 sockets in its work folder (no network needed). When the grader dies, or
@@ -27,7 +28,12 @@ from pathlib import Path
 # an editable install their folders sit in the project, next to solutions/,
 # so each package folder is shown alone.
 PACKAGES = ("bplib", "bpcourse")
-SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
+# Of /etc, only what programs need to start and find their files: not the
+# whole folder, where keys and password hashes live.
+ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "passwd",
+       "group", "nsswitch.conf", "hosts", "host.conf", "mime.types", "fonts", "ssl/certs",
+       "ca-certificates", "os-release", "matplotlibrc", "jupyter", "ipython")
 UID = 65534           # the kernel's user inside its namespace ("nobody")
 MAX_PROCESSES = 256   # processes a sandbox may hold at once
 POLL = 0.2            # seconds between the watchdog's looks
@@ -102,6 +108,8 @@ def command(workdir, tmp_mb):
         cmd.append("--disable-userns")
     for path in _visible():
         cmd += ["--ro-bind", str(path), str(path)]
+    for name in ETC:
+        cmd += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     cmd += ["--dev", "/dev", "--proc", "/proc"]
     if _supports("--size"):
         cmd += ["--size", str(tmp_mb * 2**20)]

@@ -86,6 +86,13 @@ def read_processes():
                 continue
             if {"solutions", "submissions", "grades.sqlite"} & set(names):
                 found.append(f"/proc/{pid}/{link}")
+    for secret in ("/etc/shadow", "/etc/gshadow", "/etc/ssh"):
+        try:  # files of the machine's that only root may read
+            os.listdir(secret) if os.path.isdir(secret) and os.listdir(secret) else \
+                open(secret).close()
+            found.append(secret)
+        except OSError:
+            pass
     return found
 '''
 
