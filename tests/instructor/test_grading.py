@@ -311,3 +311,27 @@ def test_the_default_cell_timeout_is_fitted_to_the_solution():
     assert slow.timeout == 37 == -(-TIMEOUT_FACTOR * 7.3 // 1) and slow.notebook_timeout == 740
     given = fitted(Options(timeout=3, notebook_timeout=50), 7.3)
     assert (given.timeout, given.notebook_timeout) == (3, 50)
+
+
+def test_clearing_stale_work_folders_follows_no_link(tmp_path, monkeypatch):
+    import os
+    import tempfile
+
+    from bpinstructor.grading import grade
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    target = tmp_path / "precious"
+    target.mkdir()
+    (target / "file").write_text("keep")
+    target.chmod(0o500)
+    dead = 2**22 + 1  # above any pid_max: no such process
+    (tmp_path / f"bplib-grade-{dead}-link").symlink_to(target)
+    stale = tmp_path / f"bplib-grade-{dead}-real"
+    (stale / "w1" / "locked").mkdir(parents=True)
+    (stale / "w1" / "link").symlink_to(target)
+    (stale / "w1" / "locked").chmod(0)  # as a kernel may leave it
+    grade._remove_stale_roots()
+    assert not stale.exists()
+    assert (tmp_path / f"bplib-grade-{dead}-link").is_symlink()
+    assert (target / "file").read_text() == "keep" and target.stat().st_mode & 0o777 == 0o500
+    target.chmod(0o700)
