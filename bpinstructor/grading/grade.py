@@ -342,8 +342,8 @@ def _judge(gid, worth, run, expected, options):
         return CellResult(gid, "timeout", 0.0, worth,
                           f"ran longer than the limit ({options.timeout:g} s per cell).")
     if run.status == "crashed":
-        why = ("the kernel and its processes used more memory than allowed"
-               if run.ename == "Limit" else "os._exit, a crash or out of memory")
+        # "Limit": the sandbox's watchdog ended it, and evalue is its own sentence
+        why = run.evalue if run.ename == "Limit" else "os._exit, a crash or out of memory"
         return CellResult(gid, "crashed", 0.0, worth,
                           f"the kernel died while this test ran ({why}).", detail)
     if run.status == "not run":  # the grader's own words (time or restarts used up)

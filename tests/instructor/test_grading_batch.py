@@ -368,7 +368,7 @@ def _class(token):
         "children_memory": (make.answered({"sigmoid": CHILDREN_MEMORY, **alone}), 3, "graded",
                             {"test_sigmoid": "crashed"}, ["more memory than allowed"]),
         "many_processes": (make.answered({"sigmoid": MANY_PROCESSES, **alone}), 3, "graded",
-                           {"test_sigmoid": "crashed"}, []),
+                           {"test_sigmoid": "crashed"}, ["too many processes"]),
         "huge_number": (make.answered({"sigmoid": HUGE_NUMBER, **alone}), 3, "graded",
                         {"test_sigmoid": "failed"}, ["too large for a float"]),
         "deep_array": (make.answered({"sigmoid": DEEP_ARRAY, **alone}), 3, "graded",
