@@ -48,16 +48,20 @@ def stop_all():
     for kernel in list(LIVE):
         kernel.kill_group()
 
+
 # Limits applied in the kernel's first process before it becomes bwrap (or,
 # without a sandbox, the kernel), so they hold for everything started below
-# it; the process also enters its memory cgroup first, when there is one.
+# it; the process also enters its memory cgroup first, when there is one
+# (if it may not, the watchdog alone holds the limit).
 _LAUNCH = (
     "import os, resource, sys\n"
     "mem, fsize = (int(v) * 2**20 for v in sys.argv[1:3])\n"
     "if mem: resource.setrlimit(resource.RLIMIT_AS, (mem, mem))\n"
     "resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))\n"
     "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"
-    "if sys.argv[3]: open(sys.argv[3], 'w').write(str(os.getpid()))\n"
+    "try:\n"
+    "    if sys.argv[3]: open(sys.argv[3], 'w').write(str(os.getpid()))\n"
+    "except OSError: pass\n"
     "os.execv(sys.argv[4], sys.argv[4:])\n"
 )
 
