@@ -2,44 +2,63 @@
 
     bplib grade submissions/ --solutions solutions/ --gradebook grades.sqlite \\
         --jobs 2 --feedback feedback/ --csv scores.csv
+    bplib grade submissions/ --shard 3/8           # one part of a class (a cluster job)
+    bplib grade merge grades.shard-*.sqlite --gradebook grades.sqlite --csv scores.csv
 
 ``submissions/`` holds one folder per student with their copies of the
 notebooks. Results go to the gradebook as each notebook finishes; running
-the command again skips what is already graded.
+the command again skips what is already graded. Each kernel runs in a
+sandbox (bubblewrap); without one, nothing is graded unless ``--no-sandbox``
+is given.
 """
+import os
+import re
 import secrets
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+# Where a cluster's scheduler puts the index of one job of an array.
+SHARD_VARIABLES = ("JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID")
+
 
 def add_arguments(parser):
     """The options of ``bplib grade``."""
-    parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
-                        help="folder with one sub-folder of notebooks per student")
+    parser.add_argument("submissions", nargs="+", metavar="SUBMISSIONS",
+                        help="folder with one sub-folder of notebooks per student; or "
+                             "`merge` followed by the gradebooks of the shards of a class "
+                             "(a submissions folder called merge: write ./merge)")
     parser.add_argument("--solutions", type=Path, default=Path("solutions"),
                         help="folder of the solution notebooks (default: solutions)")
     parser.add_argument("--gradebook", type=Path, default=Path("grades.sqlite"),
-                        help="SQLite file the results go to (default: grades.sqlite)")
+                        help="SQLite file the results go to (default: grades.sqlite; with "
+                             "--shard i/n: grades.shard-i-of-n.sqlite)")
     parser.add_argument("--jobs", type=int, default=1, help="notebooks graded at once")
     parser.add_argument("--feedback", type=Path, metavar="DIR",
                         help="write one Markdown feedback file per student here")
     parser.add_argument("--csv", type=Path, help="write the scores here")
-    parser.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                        help="seconds a cell may run (default: 60)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="S",
+                        help="seconds a cell may run (default: 5 x the slowest cell of the "
+                             "solution, at least 10)")
     parser.add_argument("--notebook-timeout", type=float, default=None, metavar="S",
-                        help="seconds a whole notebook may run (default: 20 x --timeout)")
+                        help="seconds a whole notebook may run, restarts included "
+                             "(default: 20 x the cell timeout)")
     parser.add_argument("--memory", type=int, default=4096, metavar="MB",
-                        help="memory a kernel may use (default: 4096, 0: no limit)")
+                        help="memory of a kernel and all its processes together "
+                             "(default: 4096, 0: no limit)")
     parser.add_argument("--student", action="append", metavar="NAME",
                         help="grade only this student, replacing their earlier results "
                              "(may be given more than once)")
     parser.add_argument("--force", action="store_true",
                         help="grade everything again, replacing earlier results")
-    parser.add_argument("--run-as", metavar="USER", default=None,
-                        help="user the kernels run as (default when grading as root: nobody; "
-                             "'-': the grader's own user)")
+    parser.add_argument("--shard", metavar="I/N",
+                        help="grade only the I-th of N parts of the class (I from 0); "
+                             "`--shard N` takes I from JOB_COMPLETION_INDEX (Kubernetes) "
+                             "or SLURM_ARRAY_TASK_ID (Slurm)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code WITHOUT bubblewrap (it can then read and "
+                             "write what you can); only for code you trust")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the hidden tests' inputs (default: a fresh one)")
 
@@ -49,8 +68,61 @@ def _fail(message):
     return 2
 
 
+def shard_of(text, env=os.environ):
+    """(i, n) from ``--shard``: ``i/n``, or ``n`` with i from the scheduler's variables.
+
+    Slurm arrays may start at 1 (``--array=1-8``): SLURM_ARRAY_TASK_MIN is
+    subtracted when it is set.
+
+    Raises
+    ------
+    ValueError
+        With the reason.
+    """
+    m = re.fullmatch(r"(?:(\d+)/)?(\d+)", text.strip())
+    if not m or int(m[2]) < 1:
+        raise ValueError(f"--shard must be I/N or N with 0 <= I < N, got {text!r}")
+    n = int(m[2])
+    if m[1] is not None:
+        i = int(m[1])
+    else:
+        found = [v for v in SHARD_VARIABLES if env.get(v, "").strip()]
+        if not found:
+            raise ValueError(f"--shard {n} needs the index in {' or '.join(SHARD_VARIABLES)}; "
+                             "or give it as --shard I/N")
+        try:
+            i = int(env[found[0]])
+            if found[0] == "SLURM_ARRAY_TASK_ID":
+                i -= int(env.get("SLURM_ARRAY_TASK_MIN", "0") or 0)
+        except ValueError:
+            raise ValueError(f"{found[0]}={env[found[0]]!r} is not a number") from None
+    if not 0 <= i < n:
+        raise ValueError(f"shard index {i} is not in 0..{n - 1}")
+    return i, n
+
+
+def _students(submissions):
+    """{name shown in the gradebook: folder name on disk}, sorted by the shown name.
+
+    A folder name that is not UTF-8 is shown with ``\\xNN`` escapes.
+    """
+    from .gradebook import safe_text
+
+    found = {}
+    for entry in os.scandir(submissions):
+        if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=True):
+            continue  # a link to a folder stays: grading says it is not a real folder
+        shown = safe_text(entry.name)
+        if shown in found:  # two folders that only differ in undecodable bytes
+            shown = safe_text(os.fsencode(entry.name).hex())
+        found[shown] = entry.name
+    return dict(sorted(found.items()))
+
+
 def _grade_all(todo, solutions, submissions, seed, options, book, jobs):
     """Grade the (student, notebook) pairs of ``todo``, recording each as it finishes.
+
+    ``todo`` holds (shown name, folder name, notebook).
 
     Returns
     -------
@@ -68,25 +140,28 @@ def _grade_all(todo, solutions, submissions, seed, options, book, jobs):
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
         # the reference reports, once per notebook and run, on the run's seed
-        needed = sorted({n for _, n in todo})
+        needed = sorted({n for *_, n in todo})
         futures = {n: pool.submit(run_solution, solutions[n], seed, options) for n in needed}
-        expected = {}
+        expected, fitted = {}, {}
         for n, future in futures.items():
             try:
-                expected[n] = future.result()
+                expected[n], fitted[n] = future.result()
             except SolutionError as e:
                 raise SolutionError(f"{n}: {e}") from None
-        pending = {pool.submit(grade, s, n, solutions[n], submissions / s / n,
-                               expected[n], seed, options): (s, n) for s, n in todo}
+        pending = {pool.submit(grade, shown, n, solutions[n], submissions / folder / n,
+                               expected[n], seed, fitted[n]): (shown, folder, n)
+                   for shown, folder, n in todo}
         with tqdm(total=len(pending), desc="grading", unit="notebook") as bar:
             for future in as_completed(pending):
                 bar.update()
+                shown, folder, n = pending[future]
                 try:
                     result = future.result()
+                    result.raw_student = os.fsencode(folder)
+                    book.record(result, seed)
                 except Exception as e:  # the grader's fault: left ungraded, retried next run
-                    errors.append(f"{'/'.join(pending[future])}: {type(e).__name__}: {e}")
+                    errors.append(f"{shown}/{n}: {type(e).__name__}: {e}")
                     continue
-                book.record(result, seed)
                 counts["graded" if result.status == "graded" else "failed"] += 1
                 counts["flagged"] += bool(result.flags)
     except KeyboardInterrupt:
@@ -97,44 +172,76 @@ def _grade_all(todo, solutions, submissions, seed, options, book, jobs):
     return counts, errors
 
 
-def _user(name):
-    """(uid, gid) for --run-as."""
-    from .kernel import default_user
-
-    if name is None:
-        return default_user()
-    if name == "-":
-        return None
-    import pwd
-
-    entry = pwd.getpwnam(name)
-    return entry.pw_uid, entry.pw_gid
-
-
 def _warn_if_reachable(solutions):
-    """Say so when the installed bplib sits next to the solutions."""
-    import bplib
+    """Say so when the solutions lie in a folder the kernels are shown."""
+    from .sandbox import PACKAGES
 
-    tree = Path(bplib.__file__).resolve().parents[1]
-    if tree in solutions.resolve().parents:
-        print(f"bplib grade: note: {solutions} lies in the folder bplib is installed from, "
-              "so a student's code can find it through bplib.__file__; for real grading "
-              "install bplib without -e, or keep the solutions elsewhere.", file=sys.stderr)
+    import importlib.util
+
+    for name in PACKAGES:
+        for folder in importlib.util.find_spec(name).submodule_search_locations or []:
+            if Path(folder).resolve() in [solutions.resolve(), *solutions.resolve().parents]:
+                print(f"bplib grade: note: {solutions} lies in {folder}, which every kernel "
+                      "is shown; keep the solutions elsewhere.", file=sys.stderr)
+
+
+def _outputs(book, args, names):
+    """Write the feedback and the CSV asked for; one student's failure stops nobody else."""
+    from .feedback import write_csv, write_feedback
+
+    errors = []
+    if args.feedback:
+        for student in sorted({r["student"] for r in book.notebooks()}):
+            try:
+                write_feedback(book, args.feedback, [student])
+            except Exception as e:
+                errors.append(f"feedback of {student}: {type(e).__name__}: {e}")
+    if args.csv:
+        write_csv(book, args.csv, names)
+    return errors
+
+
+def merge_command(args):
+    """``bplib grade merge SHARD.sqlite ... --gradebook OUT``; returns the exit code."""
+    from .gradebook import Gradebook, combine
+
+    paths = [Path(p) for p in args.submissions[1:]]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        return _fail(f"no gradebook at {', '.join(missing)}")
+    if args.gradebook.resolve() in [p.resolve() for p in paths]:
+        return _fail("--gradebook must be a file other than the shards")
+    try:
+        count = combine(paths, args.gradebook)
+    except ValueError as e:
+        return _fail(f"not merged: {e}")
+    book = Gradebook(args.gradebook)
+    names = sorted({r["notebook"] for r in book.notebooks()})
+    errors = _outputs(book, args, names)
+    book.close()
+    print(f"{count} notebooks from {len(paths)} gradebooks merged into {args.gradebook}.")
+    for line in errors:
+        print(f"  {line}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 def run(args):
     """Grade; returns the exit code (0 done, 1 some notebooks not graded, 2 bad usage)."""
+    if args.submissions[0] == "merge" and len(args.submissions) > 1:
+        return merge_command(args)
+    if len(args.submissions) > 1:
+        return _fail("give one submissions folder (or `merge` and gradebooks)")
     from . import merge
-    from .feedback import write_csv, write_feedback
     from .grade import Options, SolutionError, make_root, remove_root
     from .gradebook import Gradebook
-    from .kernel import can_run_as
+    from .sandbox import UNPROTECTED, NoSandbox, probe, remove_cgroups
 
+    submissions = Path(args.submissions[0])
     if not args.solutions.is_dir():
         return _fail(f"no solutions folder at {args.solutions}")
-    if not args.submissions.is_dir():
-        return _fail(f"no submissions folder at {args.submissions}")
-    if args.jobs < 1 or args.timeout <= 0:
+    if not submissions.is_dir():
+        return _fail(f"no submissions folder at {submissions}")
+    if args.jobs < 1 or (args.timeout is not None and args.timeout <= 0):
         return _fail("--jobs and --timeout must be positive")
     names = sorted(p.name for p in args.solutions.glob("*.ipynb") if not p.name.startswith("."))
     if not names:
@@ -145,29 +252,43 @@ def run(args):
             solutions[name] = merge.load(args.solutions / name)
         except merge.Malformed as e:
             return _fail(f"solution {name}: {e}")
-    students = sorted(p.name for p in args.submissions.iterdir()
-                      if p.is_dir() and not p.name.startswith("."))
+    students = _students(submissions)
     for who in args.student or []:
         if who not in students:
-            return _fail(f"no folder {who!r} in {args.submissions}")
+            return _fail(f"no folder {who!r} in {submissions}")
+    gradebook = args.gradebook
+    if args.shard:
+        try:
+            i, n = shard_of(args.shard)
+        except ValueError as e:
+            return _fail(str(e))
+        # round robin over the sorted names: every shard sees the same list
+        students = {s: f for k, (s, f) in enumerate(students.items()) if k % n == i}
+        if gradebook == Path("grades.sqlite"):
+            gradebook = Path(f"grades.shard-{i}-of-{n}.sqlite")
+    if args.no_sandbox:
+        print(f"bplib grade: WARNING: {UNPROTECTED}", file=sys.stderr)
+    else:
+        try:
+            probe()
+        except NoSandbox as e:
+            return _fail(f"{e}. Student code is not run without a sandbox; "
+                         "--no-sandbox runs it anyway (only for code you trust).")
     _warn_if_reachable(args.solutions)
 
-    book = Gradebook(args.gradebook)
+    book = Gradebook(gradebook)
     # A student graded again keeps their old rows until each new one replaces it.
-    todo_students = args.student or students
+    todo_students = [s for s in students if s in args.student] if args.student else students
     done = set() if args.force or args.student else book.done()
-    todo = [(s, n) for s in todo_students for n in names if (s, n) not in done]
+    todo = [(s, students[s], n) for s in todo_students for n in names if (s, n) not in done]
 
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     options = Options(timeout=args.timeout, memory_mb=args.memory,
-                      notebook_timeout=args.notebook_timeout or 20 * args.timeout)
+                      notebook_timeout=args.notebook_timeout, sandboxed=not args.no_sandbox)
     try:
-        options.user = _user(args.run_as)
-    except KeyError:
-        return _fail(f"no user {args.run_as!r} on this machine")
-    if args.run_as not in (None, "-") and not can_run_as(options.user):
-        return _fail(f"user {args.run_as!r} cannot start {sys.executable}")
-    options.root = make_root()
+        options.root = make_root()
+    except ValueError as e:
+        return _fail(str(e))
     # A plain `kill` must end the run like Ctrl-C does: kernels shut down, and
     # every notebook recorded so far stays in the gradebook.
     try:
@@ -175,7 +296,7 @@ def run(args):
     except ValueError:  # not the main thread: leave signals alone
         pass
     try:
-        counts, errors = _grade_all(todo, solutions, args.submissions, seed, options, book,
+        counts, errors = _grade_all(todo, solutions, submissions, seed, options, book,
                                     args.jobs)
     except SolutionError as e:
         return _fail(str(e))
@@ -189,16 +310,17 @@ def run(args):
         except ValueError:
             pass
         remove_root(options.root)
+        remove_cgroups()
 
-    if args.feedback:
-        write_feedback(book, args.feedback, sorted({r["student"] for r in book.notebooks()}))
-    if args.csv:
-        write_csv(book, args.csv, names)
+    errors += _outputs(book, args, names)
     book.close()
     skipped = len(todo_students) * len(names) - len(todo)
     print(f"{counts['graded']} notebooks graded, {counts['failed']} failed "
           f"(missing or unreadable), {counts['flagged']} flagged for review, "
-          f"{len(errors)} not graded, {skipped} already in the gradebook.")
+          f"{len(errors)} not graded, {skipped} already in the gradebook"
+          + (f" (shard {args.shard}: {gradebook})." if args.shard else "."))
+    if args.no_sandbox:
+        print(f"bplib grade: WARNING: {UNPROTECTED}", file=sys.stderr)
     for line in errors:
         print(f"  not graded: {line}", file=sys.stderr)
     return 1 if errors else 0

@@ -1,9 +1,10 @@
 """What the grading gives back: a Markdown file per student and a CSV of scores.
 
 Both are written from the gradebook only. The feedback says, per test,
-whether it passed and why not, in the grader's own words; it never quotes
-the test cells (their hidden part stays hidden), nor tracebacks, which
-would.
+whether it passed and why not, in the grader's own words: its verdicts and
+the names of the values the solution reports. It never quotes the test
+cells (their hidden part stays hidden), tracebacks, or any text the
+student's code produced (an error message could carry the hidden tests).
 """
 import csv
 
@@ -49,7 +50,7 @@ def write_feedback(gradebook, folder, students):
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for student in students:
-        path = folder / f"{student}.md"
+        path = folder / f"{student}.md"  # gradebook names are safe file names
         path.write_text(feedback(gradebook, student), encoding="utf-8")
         paths.append(path)
     return paths
@@ -76,4 +77,6 @@ def write_csv(gradebook, path, notebooks):
             best = sum(got[n]["max_score"] for n in got)
             flags = sorted({f"{n}: {flag}" for n in got for flag in got[n]["flags"]}
                            | {f"{n}: {got[n]['status']}" for n in got if got[n]["status"] != "graded"})
-            out.writerow([student] + scores + [_points(total), _points(best), "; ".join(flags)])
+            # a name a spreadsheet would take for a formula is quoted as text
+            shown = "'" + student if student[:1] in ("=", "+", "-", "@") else student
+            out.writerow([shown] + scores + [_points(total), _points(best), "; ".join(flags)])

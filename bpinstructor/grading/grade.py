@@ -6,7 +6,10 @@ folder; ``verdict`` compares each test cell's reports with those of the
 solution, run once per grading run on the same seed (``expected``).
 """
 import asyncio
+import dataclasses
+import math
 import os
+import stat
 import shutil
 import subprocess
 import sys
@@ -17,18 +20,31 @@ from pathlib import Path
 
 from .. import cells
 from . import merge, verdict
+from .gradebook import safe_text
 from .kernel import run_notebook, scrubbed_env
+
+
+SOLUTION_TIMEOUT = 300.0  # seconds per cell of the solutions, when none is given
+MIN_TIMEOUT = 10.0        # the fitted per-cell timeout is never shorter
+TIMEOUT_FACTOR = 5        # ... and otherwise this many times the solutions' slowest cell
 
 
 @dataclass
 class Options:
     """Limits of a grading run."""
-    timeout: float = 60.0            # seconds per cell
-    notebook_timeout: float = 600.0  # seconds per notebook, all cells together
-    memory_mb: int = 4096            # address space of a kernel (0: unlimited)
-    file_mb: int = 200               # largest file a kernel may write
-    root: Path = None                # where the per-run work folders go
-    user: tuple = None               # (uid, gid) kernels run as, None: the grader's
+    timeout: float = None            # seconds per cell (None: fitted to the solutions)
+    notebook_timeout: float = None   # seconds per notebook, all cells (None: 20 x timeout)
+    memory_mb: int = 4096            # memory of a kernel and its processes (0: unlimited)
+    file_mb: int = 200               # largest file a kernel may write, and size of its /tmp
+    root: Path = None                # the run's private folder, where work folders go
+    sandboxed: bool = True           # False only with --no-sandbox
+
+
+def fitted(options, slowest):
+    """``options`` with the per-cell timeout fitted to the solution's slowest cell (seconds)."""
+    timeout = options.timeout or max(MIN_TIMEOUT, math.ceil(TIMEOUT_FACTOR * slowest))
+    return dataclasses.replace(options, timeout=timeout,
+                               notebook_timeout=options.notebook_timeout or 20 * timeout)
 
 
 @dataclass
@@ -38,7 +54,8 @@ class CellResult:
     status: str
     score: float
     max_score: float
-    message: str = ""
+    message: str = ""   # for the student: the grader's own words only
+    detail: str = ""    # for the instructor: what the kernel said
 
 
 @dataclass
@@ -57,24 +74,31 @@ class NotebookResult:
     notes: list = field(default_factory=list)
     flags: list = field(default_factory=list)
     seconds: float = 0.0
+    raw_student: bytes = None  # the folder's name as bytes, when it is not plain UTF-8
 
 
 class SolutionError(RuntimeError):
     """The solution notebook itself does not pass its tests."""
 
 
-def make_root():
-    """A private folder for one grading run's work folders.
+PREFIX = "bplib-grade-"
+MAX_TMPDIR = 60  # bytes: + /bplib-grade-<pid>-<8>/w<8>/k-<n> stays under a socket's 107
 
-    Its permission bits let the grader create folders in it and a kernel
-    enter its own, but nobody list it, so a kernel cannot find the folders of
-    the kernels running beside it (root ignores permission bits: see
-    ``Options.user``).
+
+def make_root():
+    """A private folder (mode 700) for one grading run's work folders.
+
+    Kernels never see it (each sees its own work folder only); it is named
+    after the grader's pid so that a later run can clear it away if this
+    one is killed.
     """
+    # The kernels' Unix sockets live below it, and a socket's path holds 107 bytes.
+    if len(os.fsencode(tempfile.gettempdir())) > MAX_TMPDIR:
+        raise ValueError(f"the temporary folder's path {tempfile.gettempdir()!r} is too long for "
+                         f"the kernels' sockets (at most {MAX_TMPDIR} bytes): set TMPDIR=/tmp")
     _remove_stale_roots()
-    root = Path(tempfile.mkdtemp(prefix=f"bplib-grade-{os.getpid()}-"))
+    root = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
     _font_cache(root / "matplotlib")
-    root.chmod(0o311)
     return root
 
 
@@ -87,21 +111,34 @@ def _font_cache(folder):
 
 
 def _remove_stale_roots():
-    """Remove the folders of earlier runs that were killed before they could."""
-    for old in Path(tempfile.gettempdir()).glob("bplib-grade-*-*"):
+    """Remove the folders of earlier runs that were killed before they could.
+
+    Only real folders (not symbolic links) that this user owns are touched:
+    anyone may create names in the temporary folder.
+    """
+    base = Path(tempfile.gettempdir())
+    for name in os.listdir(base):
+        if not name.startswith(PREFIX):
+            continue
+        old = base / name
         try:
-            pid = int(old.name.split("-")[2])
+            pid = int(name[len(PREFIX):].split("-")[0])
+            info = os.lstat(old)
+        except (ValueError, OSError):
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            continue
+        try:
             os.kill(pid, 0)  # raises when no such process is left
         except ProcessLookupError:
-            if old.stat().st_uid == os.geteuid():
-                remove_root(old)
-        except (ValueError, OSError):
+            remove_root(old)
+        except OSError:
             continue
 
 
 def remove_root(root):
-    root.chmod(0o700)
-    shutil.rmtree(root, ignore_errors=True)
+    """Remove a run's folder and everything in it, following no link."""
+    _rmtree(root)
 
 
 def _run(nb, seed, options):
@@ -110,44 +147,49 @@ def _run(nb, seed, options):
     The notebook is never written to disk: the kernel receives it cell by
     cell, so nothing in any work folder holds a submission or a solution.
     """
-    root = options.root or Path(tempfile.gettempdir())
-    workdir = Path(tempfile.mkdtemp(dir=root))
-    if (root / "matplotlib").is_dir():
-        shutil.copytree(root / "matplotlib", workdir / ".matplotlib")
-    if options.user:
-        for path in [workdir, *workdir.rglob("*")]:
-            os.chown(path, *options.user)
+    workdir = Path(tempfile.mkdtemp(dir=options.root, prefix="w"))
+    if (options.root / "matplotlib").is_dir():
+        shutil.copytree(options.root / "matplotlib", workdir / ".matplotlib")
     try:
         deadline = time.monotonic() + options.notebook_timeout
         return asyncio.run(run_notebook(
             nb, workdir, scrubbed_env(workdir, seed), options.timeout, deadline,
-            limits=(options.memory_mb, options.file_mb), user=options.user,
+            limits=(options.memory_mb, options.file_mb), sandboxed=options.sandboxed,
             replayable=lambda cell: cells.kind(cell) != "test"))
     finally:
         _rmtree(workdir)
 
 
 def _rmtree(path):
+    """shutil.rmtree, opening folders a kernel locked (never through a link)."""
     def unlock(func, p, _):
         try:
-            os.chmod(p, 0o700)
+            if not os.path.islink(p):
+                os.chmod(p, 0o700)
             func(p)
         except OSError:
             pass
     shutil.rmtree(path, onerror=unlock)
+    if os.path.lexists(path):  # a folder whose lock was undone only now
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def run_solution(solution, seed, options):
-    """The reports of the solution's test cells on ``seed``.
+    """The reports of the solution's test cells on ``seed``, and the options to grade it with.
 
     Parameters
     ----------
     solution : nbformat.NotebookNode
+    options : Options
+        With ``timeout`` None, the solution runs with SOLUTION_TIMEOUT per
+        cell and the options returned have a timeout fitted to its slowest cell.
 
     Returns
     -------
-    dict
+    expected : dict
         grade_id -> list of (name, payload).
+    options : Options
+        For grading this notebook.
 
     Raises
     ------
@@ -156,7 +198,9 @@ def run_solution(solution, seed, options):
         be meaningless.
     """
     nb = merge.restore(solution, solution)[0]
-    runs = {r.index: r for r in _run(nb, seed, options)}
+    first = dataclasses.replace(options, timeout=options.timeout or SOLUTION_TIMEOUT)
+    first = fitted(first, 0)
+    runs = {r.index: r for r in _run(nb, seed, first)}
     expected = {}
     for i, cell in enumerate(nb.cells):
         if cells.kind(cell) != "test":
@@ -167,20 +211,49 @@ def run_solution(solution, seed, options):
             raise SolutionError(f"the solution's test cell `{gid}` did not pass "
                                 f"({run.status}: {run.ename} {run.evalue})".rstrip())
         found = verdict.reports(run.outputs)
-        broken = [name for name, payload in found if "error" in payload]
+        broken = [name for name, payload in found if verdict.as_array(payload)[0] is None]
         if broken:
             raise SolutionError(f"the solution's test cell `{gid}` reported non-numbers: {broken}")
         expected[gid] = found
-    return expected
+    return expected, fitted(options, max((r.seconds for r in runs.values()), default=0))
 
 
-def scrub(text, hidden):
-    """``text`` with every line of the hidden tests blanked out."""
-    for line in hidden:
-        line = line.strip()
-        if len(line) >= 4 and line in text:
-            text = text.replace(line, "[hidden test]")
-    return text
+def open_submission(folder, name):
+    """Read ``folder/name`` if it is a regular file in a real folder.
+
+    Returns
+    -------
+    nbformat.NotebookNode or None
+        None when there is no such file.
+
+    Raises
+    ------
+    merge.Malformed
+        For a symbolic link (of the folder or the file), a FIFO, a device or
+        anything else that is not a regular file, and for a file that is not
+        a notebook.
+    """
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISDIR(info.st_mode):
+        raise merge.Malformed("the student's folder is a symbolic link or not a folder; "
+                              "nothing in it was read")
+    try:
+        info = os.lstat(folder / name)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise merge.Malformed(f"cannot read the file: {e.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a symbolic link" if stat.S_ISLNK(info.st_mode) else
+                "a FIFO" if stat.S_ISFIFO(info.st_mode) else
+                "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else
+                "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file")
+        raise merge.Malformed(f"the submitted file is {kind}, not a notebook file; "
+                              "it was not read")
+    return merge.load(folder / name)
 
 
 def grade(student, name, solution, path, expected, seed, options):
@@ -189,10 +262,10 @@ def grade(student, name, solution, path, expected, seed, options):
     Parameters
     ----------
     student, name : str
-        Who, and which notebook (its file name).
+        Who (as shown in the gradebook), and which notebook (its file name).
     solution : nbformat.NotebookNode
     path : pathlib.Path
-        The submitted notebook.
+        The submitted notebook (in the student's folder).
     expected : dict
         From :func:`run_solution` on the same ``seed``.
 
@@ -204,26 +277,24 @@ def grade(student, name, solution, path, expected, seed, options):
     graded = [c for c in solution.cells if cells.kind(c) in ("test", "manual")]
     total = sum(cells.points(c) for c in graded)
     result = NotebookResult(student, name, "graded", max_score=total)
-    if not path.exists():
-        result.status = "missing"
-        result.notes.append(f"No `{name}` was submitted.")
-        result.cells = [CellResult(cells.grade_id(c), "not run", 0.0, cells.points(c),
-                                   "not submitted") for c in graded]
-        return result
     try:
-        submission = merge.load(path)
+        submission = open_submission(path.parent, path.name)
     except merge.Malformed as e:
         result.status = "malformed"
         result.flags.append("malformed notebook")
         result.notes.append(f"`{name}` could not be read: {e}. It needs to be looked at by hand.")
+        return result
+    if submission is None:
+        result.status = "missing"
+        result.notes.append(f"No `{name}` was submitted.")
+        result.cells = [CellResult(cells.grade_id(c), "not run", 0.0, cells.points(c),
+                                   "not submitted") for c in graded]
         return result
 
     nb, result.notes = merge.restore(solution, submission)
     if result.notes:
         result.flags.append("cells repaired")
     runs = {r.index: r for r in _run(nb, seed, options)}
-    hidden = [line for c in solution.cells for line in cells.hidden_part(c.source)]
-    hidden += ["### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"]
 
     for i, cell in enumerate(nb.cells):
         run = runs.get(i)
@@ -244,7 +315,7 @@ def grade(student, name, solution, path, expected, seed, options):
             result.flags.append("manual grading")
             continue
         run = runs[by_id[gid]]
-        result.cells.append(_judge(gid, worth, run, expected.get(gid, []), options, hidden))
+        result.cells.append(_judge(gid, worth, run, expected.get(gid, []), options))
         result.flags += [flag for _, flag in verdict.refused(verdict.reports(run.outputs))]
         if run.truncated:
             result.flags.append("output truncated")
@@ -256,23 +327,34 @@ def grade(student, name, solution, path, expected, seed, options):
     return result
 
 
-def _judge(gid, worth, run, expected, options, hidden):
-    """The verdict on one test cell."""
+# What an error in a test cell is called in the feedback. The kind of error is
+# the kernel's word, so it only picks one of these sentences: no text the
+# student's code produced (a message, an exception's name) reaches the student.
+_ERRORS = {
+    "NotImplementedError": "not done yet (the answer still raises NotImplementedError)",
+    "MemoryError": "ran out of memory",
+    "AssertionError": "a check of the test failed",
+}
+
+
+def _judge(gid, worth, run, expected, options):
+    """The verdict on one test cell; ``detail`` keeps the kernel's own words for the instructor."""
+    detail = safe_text(f"{run.ename}: {run.evalue}" if run.evalue else run.ename)
     if run.status == "timeout":
         return CellResult(gid, "timeout", 0.0, worth,
                           f"ran longer than the limit ({options.timeout:g} s per cell).")
     if run.status == "crashed":
+        # "Limit": the sandbox's watchdog ended it, and evalue is its own sentence
+        why = run.evalue if run.ename == "Limit" else "os._exit, a crash or out of memory"
         return CellResult(gid, "crashed", 0.0, worth,
-                          "the kernel died while this test ran (os._exit, a crash or out of memory).")
-    if run.status == "not run":
-        return CellResult(gid, "not run", 0.0, worth, scrub(run.evalue, hidden))
+                          f"the kernel died while this test ran ({why}).", detail)
+    if run.status == "not run":  # the grader's own words (time or restarts used up)
+        return CellResult(gid, "not run", 0.0, worth, run.evalue, detail)
     if run.status == "error":
-        # The type and the start of the message only: a traceback would quote the test.
-        message = f"{run.ename}: {scrub(run.evalue, hidden)[:200]}" if run.evalue else run.ename
-        if run.ename == "NotImplementedError":
-            message += " (not done yet)"
-        return CellResult(gid, "failed", 0.0, worth, message)
+        return CellResult(gid, "failed", 0.0, worth,
+                          _ERRORS.get(run.ename, "your code raised an error during the test"),
+                          detail)
     passed, messages = verdict.compare(expected, verdict.reports(run.outputs))
     if passed:
         return CellResult(gid, "passed", worth, worth)
-    return CellResult(gid, "failed", 0.0, worth, scrub(" ".join(messages), hidden))
+    return CellResult(gid, "failed", 0.0, worth, " ".join(messages))

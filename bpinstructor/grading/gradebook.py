@@ -4,24 +4,54 @@ Each finished notebook is written in one transaction (its row and the rows
 of its cells together), so a run that is interrupted keeps everything graded
 so far, and the next run skips it. Grading a student again replaces that
 student's rows and nobody else's.
+
+Every text is made safe on its way in (``safe_text``): any UTF-8 file, CSV
+or Markdown table can hold it. A student's folder name is also kept as the
+bytes it was on disk.
 """
 import json
+import os
 import sqlite3
 import time
+import unicodedata
+
+MAX_TEXT = 2000  # characters kept of one text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notebooks (
     student TEXT NOT NULL, notebook TEXT NOT NULL, status TEXT NOT NULL,
     score REAL NOT NULL, max_score REAL NOT NULL, notes TEXT NOT NULL,
     flags TEXT NOT NULL, seed INTEGER NOT NULL, seconds REAL NOT NULL,
-    graded_at TEXT NOT NULL,
+    graded_at TEXT NOT NULL, student_bytes BLOB,
     PRIMARY KEY (student, notebook));
 CREATE TABLE IF NOT EXISTS cells (
     student TEXT NOT NULL, notebook TEXT NOT NULL, grade_id TEXT NOT NULL,
     position INTEGER NOT NULL, status TEXT NOT NULL, score REAL NOT NULL,
-    max_score REAL NOT NULL, message TEXT NOT NULL,
+    max_score REAL NOT NULL, message TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (student, notebook, grade_id));
 """
+# columns added since the first gradebooks, so that older files still open
+ADDED = [("notebooks", "student_bytes", "BLOB"), ("cells", "detail", "TEXT NOT NULL DEFAULT ''")]
+
+
+def safe_text(text):
+    """``text`` as a str any UTF-8 file can hold, on one line, at most MAX_TEXT characters.
+
+    Bytes that are not UTF-8 (a folder name from an archive) and lone
+    surrogates become ``\\xNN`` and ``\\uNNNN`` escapes; so do control and
+    invisible formatting characters (new lines, bidi overrides).
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "backslashreplace")
+    text = str(text)
+    try:  # a name read from the disk: its undecodable bytes as \xNN
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeError:
+        pass
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    out = "".join(c if unicodedata.category(c)[0] != "C" else
+                  (f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}") for c in text)
+    return out if len(out) <= MAX_TEXT else out[:MAX_TEXT - 1] + "\u2026"
 
 
 class Gradebook:
@@ -38,6 +68,10 @@ class Gradebook:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        for table, column, kind in ADDED:
+            have = [row[1] for row in self.db.execute(f"PRAGMA table_info({table})")]
+            if column not in have:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         self.db.commit()
 
     def close(self):
@@ -55,17 +89,26 @@ class Gradebook:
 
     def record(self, result, seed):
         """Store one NotebookResult, replacing any earlier one, atomically."""
-        key = (result.student, result.notebook)
+        key = (safe_text(result.student), safe_text(result.notebook))
+        raw = result.raw_student
+        if raw is None:
+            raw = result.student.encode("utf-8", "surrogateescape")
+        notes = [safe_text(n) for n in result.notes]
+        flags = [safe_text(f) for f in result.flags]
         with self.db:
             self.db.execute("DELETE FROM cells WHERE student = ? AND notebook = ?", key)
             self.db.execute(
-                "INSERT OR REPLACE INTO notebooks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                key + (result.status, result.score, result.max_score,
-                       json.dumps(result.notes), json.dumps(result.flags), seed,
-                       round(result.seconds, 3), time.strftime("%Y-%m-%dT%H:%M:%S")))
+                "INSERT OR REPLACE INTO notebooks (student, notebook, status, score, max_score, "
+                "notes, flags, seed, seconds, graded_at, student_bytes) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                key + (result.status, result.score, result.max_score, json.dumps(notes),
+                       json.dumps(flags), seed, round(result.seconds, 3),
+                       time.strftime("%Y-%m-%dT%H:%M:%S"), raw))
             self.db.executemany(
-                "INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [key + (c.grade_id, i, c.status, c.score, c.max_score, c.message)
+                "INSERT INTO cells (student, notebook, grade_id, position, status, score, "
+                "max_score, message, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [key + (safe_text(c.grade_id), i, c.status, c.score, c.max_score,
+                        safe_text(c.message), safe_text(c.detail))
                  for i, c in enumerate(result.cells)])
 
     def notebooks(self, student=None):
@@ -81,7 +124,76 @@ class Gradebook:
     def cells(self, student, notebook):
         """Rows of the cells table for one notebook, in the notebook's order."""
         rows = self.db.execute(
-            "SELECT grade_id, status, score, max_score, message FROM cells "
+            "SELECT grade_id, status, score, max_score, message, detail FROM cells "
             "WHERE student = ? AND notebook = ? ORDER BY position", (student, notebook))
         names = [d[0] for d in rows.description]
         return [dict(zip(names, row)) for row in rows]
+
+
+# What two gradebooks must agree on to hold the same notebook: everything but
+# when it was graded and how long it took.
+_SAME = ("status", "score", "max_score", "notes", "flags")
+
+
+def combine(paths, out):
+    """Merge the gradebooks of a class graded in shards into ``out``.
+
+    Parameters
+    ----------
+    paths : list of pathlib.Path
+        Gradebooks of the shards (each student in at most one of them).
+    out : pathlib.Path
+        Gradebook written to (created when missing; may hold rows already).
+
+    Returns
+    -------
+    int
+        Notebooks copied.
+
+    Raises
+    ------
+    ValueError
+        When two gradebooks hold the same student's notebook with different
+        results; nothing is written then.
+    """
+    rows, cells = {}, {}
+    for path in paths:
+        book = Gradebook(path)
+        try:
+            for row in book.notebooks():
+                key = (row["student"], row["notebook"])
+                have = rows.get(key)
+                mine = [book.cells(*key)]
+                if have and ([have[0][k] for k in _SAME] + [cells[key]]
+                             != [row[k] for k in _SAME] + mine):
+                    raise ValueError(f"{have[1]} and {path} disagree on {key[0]}/{key[1]}; "
+                                     "grade that student again in one of them")
+                rows[key], cells[key] = (row, path), mine[0]
+        finally:
+            book.close()
+    target = Gradebook(out)
+    try:
+        for key, (row, path) in rows.items():
+            old = target.db.execute("SELECT status, score, max_score, notes, flags FROM "
+                                    "notebooks WHERE student = ? AND notebook = ?", key).fetchone()
+            if old and (list(old[:3]) + [json.loads(old[3]), json.loads(old[4])]
+                        + [target.cells(*key)] != [row[k] for k in _SAME] + [cells[key]]):
+                raise ValueError(f"{out} already holds {key[0]}/{key[1]} with another result")
+        with target.db:
+            for key, (row, _) in rows.items():
+                target.db.execute("DELETE FROM cells WHERE student = ? AND notebook = ?", key)
+                target.db.execute(
+                    "INSERT OR REPLACE INTO notebooks (student, notebook, status, score, "
+                    "max_score, notes, flags, seed, seconds, graded_at, student_bytes) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    key + (row["status"], row["score"], row["max_score"],
+                           json.dumps(row["notes"]), json.dumps(row["flags"]), row["seed"],
+                           row["seconds"], row["graded_at"], row["student_bytes"]))
+                target.db.executemany(
+                    "INSERT INTO cells (student, notebook, grade_id, position, status, score, "
+                    "max_score, message, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [key + (c["grade_id"], i, c["status"], c["score"], c["max_score"],
+                            c["message"], c["detail"]) for i, c in enumerate(cells[key])])
+    finally:
+        target.close()
+    return len(rows)

@@ -1,16 +1,16 @@
 """Run a notebook in a fresh kernel with hard limits.
 
-Each run gets its own kernel, started in its own session (so its process
-group can be killed from outside), in a folder that holds only the notebook,
-with a scrubbed environment and resource limits. A cell that runs past its
-timeout, or kills its kernel (``os._exit``, a segfault, running out of
-memory), is marked and the run goes on: the process group is killed, a new
-kernel starts, the earlier cells that define things are run again (their
-outputs discarded) and the next cell runs. A watchdog thread kills the
-process group if the kernel ignores everything else (e.g. a loop that
-swallows KeyboardInterrupt), so nothing can hang the grader.
+Each run gets its own kernel, in its own sandbox (see ``sandbox``), in a
+folder that holds nothing of the notebook's, with a scrubbed environment and
+resource limits. A cell that runs past its timeout, or kills its kernel
+(``os._exit``, a segfault, running out of memory), is marked and the run
+goes on: the sandbox is killed, a new kernel starts, the earlier cells that
+define things are run again (their outputs discarded) and the next cell
+runs. A timer kills the sandbox if the kernel ignores everything else (e.g.
+a loop that swallows KeyboardInterrupt), so nothing can hang the grader.
 """
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -19,12 +19,15 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from bpcourse.report import MIME, SEED_VARIABLE
+
+from . import sandbox
 
 GRACE = 5.0             # seconds the watchdog waits beyond a cell's timeout
 MAX_RESTARTS = 3        # kernels started again per notebook before giving up
@@ -45,49 +48,22 @@ def stop_all():
     for kernel in list(LIVE):
         kernel.kill_group()
 
-# Limits applied in the kernel process before it becomes the kernel (exec),
-# so they hold for everything the student's code starts.
-# When a user is given (uid >= 0), the kernel also gives up the grader's
-# identity, so files only the grader may read stay out of its reach.
-_LIMITS = (
+
+# Limits applied in the kernel's first process before it becomes bwrap (or,
+# without a sandbox, the kernel), so they hold for everything started below
+# it; the process also enters its memory cgroup first, when there is one
+# (if it may not, the watchdog alone holds the limit).
+_LAUNCH = (
     "import os, resource, sys\n"
     "mem, fsize = (int(v) * 2**20 for v in sys.argv[1:3])\n"
-    "uid, gid = (int(v) for v in sys.argv[3:5])\n"
     "if mem: resource.setrlimit(resource.RLIMIT_AS, (mem, mem))\n"
     "resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))\n"
     "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"
-    "if uid >= 0: os.setgroups([]); os.setgid(gid); os.setuid(uid)\n"
-    "os.execv(sys.argv[5], sys.argv[5:])\n"
+    "try:\n"
+    "    if sys.argv[3]: open(sys.argv[3], 'w').write(str(os.getpid()))\n"
+    "except OSError: pass\n"
+    "os.execv(sys.argv[4], sys.argv[4:])\n"
 )
-
-
-def default_user():
-    """(uid, gid) kernels run as: ``nobody`` when grading as root, else None (the grader's).
-
-    Also None when ``nobody`` cannot start this interpreter's kernel (e.g.
-    Python installed in a folder only root may enter).
-    """
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return None
-    import pwd
-
-    try:
-        entry = pwd.getpwnam("nobody")
-    except KeyError:
-        return None
-    user = entry.pw_uid, entry.pw_gid
-    return user if can_run_as(user) else None
-
-
-def can_run_as(user):
-    """Whether a kernel of this interpreter starts as ``user`` = (uid, gid)."""
-    try:
-        probe = subprocess.run([sys.executable, "-c", "import ipykernel"], cwd="/",
-                               user=user[0], group=user[1], extra_groups=[],
-                               env={"PATH": os.defpath}, capture_output=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return probe.returncode == 0
 
 
 def scrubbed_env(workdir, seed):
@@ -97,10 +73,10 @@ def scrubbed_env(workdir, seed):
     variables (paths, tokens, the location of the solutions) never reach
     the student's code.
     """
-    env = {
+    return {
         "PATH": os.defpath + os.pathsep + os.path.dirname(sys.executable),
         "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-        "HOME": str(workdir), "TMPDIR": str(workdir),
+        "HOME": str(workdir), "TMPDIR": "/tmp",
         "IPYTHONDIR": str(workdir / ".ipython"), "MPLCONFIGDIR": str(workdir / ".matplotlib"),
         "MPLBACKEND": "agg", "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
         # the working folder is not on sys.path: nothing dropped there is imported
@@ -109,26 +85,24 @@ def scrubbed_env(workdir, seed):
         "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         SEED_VARIABLE: str(seed),
     }
-    return env
 
 
 class _LimitedKernelManager(AsyncKernelManager):
-    """The python3 kernel of this interpreter, started under resource limits."""
+    """The python3 kernel of this interpreter, in its sandbox, under limits."""
 
     memory_mb = 4096
     file_mb = 200
-    user = None  # (uid, gid) or None
+    sandboxed = True
+    cgroup = None  # a memory cgroup folder, or None
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
-        uid, gid = self.user or (-1, -1)
-        return [sys.executable, "-c", _LIMITS, str(self.memory_mb), str(self.file_mb),
-                str(uid), str(gid)] + cmd
-
-    def write_connection_file(self, **kwargs):
-        super().write_connection_file(**kwargs)
-        if self.user:  # the kernel reads it after giving up the grader's identity
-            os.chown(self.connection_file, *self.user)
+        if self.sandboxed:
+            workdir = Path(self.connection_file).parent
+            cmd = sandbox.command(workdir, self.file_mb) + cmd
+        procs = str(self.cgroup / "cgroup.procs") if self.cgroup else ""
+        return [sys.executable, "-c", _LAUNCH, str(self.memory_mb), str(self.file_mb),
+                procs] + cmd
 
 
 class _CappedClient(NotebookClient):
@@ -168,22 +142,28 @@ class CellRun:
     ename: str = ""
     evalue: str = ""
     truncated: bool = False
+    seconds: float = 0.0
 
 
 class _Kernel:
-    """One kernel process and the client that drives it."""
+    """One kernel process (in its sandbox) and the client that drives it."""
 
-    def __init__(self, nb, workdir, env, limits, user):
-        # The connection file (the kernel's key) lives in the kernel's own folder.
-        self.km = _LimitedKernelManager(kernel_name="python3",
+    count = itertools.count(1)  # kernels started by this process, for unique cgroup names
+
+    def __init__(self, nb, workdir, env, limits, sandboxed):
+        # The connection file (the kernel's key) and the kernel's Unix sockets
+        # live in the kernel's own folder, the one folder both sides see.
+        self.km = _LimitedKernelManager(kernel_name="python3", transport="ipc",
+                                        ip=str(workdir / "k"),
                                         connection_file=str(workdir / ".kernel.json"))
         self.km.memory_mb, self.km.file_mb = limits
-        self.km.user = user
+        self.km.sandboxed = sandboxed
         self.client = _CappedClient(nb, km=self.km, allow_errors=True,
                                     interrupt_on_timeout=False, iopub_timeout=2,
                                     record_timing=False)
         self.workdir, self.env, self.reply = workdir, env, None
         self.client.on_cell_executed = self._on_executed
+        self.pid = self.pgid = self.watchdog = None
 
     def _on_executed(self, cell, cell_index, execute_reply):
         self.reply = execute_reply
@@ -191,12 +171,18 @@ class _Kernel:
     async def start(self):
         if STOPPING.is_set():
             raise Stopped()
+        self.km.cgroup = sandbox.make_cgroup(self.km.memory_mb,
+                                             f"bplib-{os.getpid()}-{next(_Kernel.count)}")
         # No history file: it would keep the hidden tests' source on disk.
         await self.km.start_kernel(env=self.env, cwd=str(self.workdir),
                                    extra_arguments=["--HistoryManager.enabled=False"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.pgid = self.km.provisioner.pgid or self.km.provisioner.pid
+        self.pid = self.km.provisioner.pid
+        self.pgid = self.km.provisioner.pgid or self.pid
         LIVE.add(self)
+        self.watchdog = sandbox.Watchdog(self.pid, self.km.memory_mb, self.kill_group,
+                                         self.km.cgroup)
+        self.watchdog.start()
         kc = self.km.client()
         kc.start_channels()
         self.client.kc = kc
@@ -208,15 +194,18 @@ class _Kernel:
         kc.allow_stdin = False
 
     def kill_group(self):
-        """SIGKILL the kernel's whole process group (callable from any thread)."""
-        try:
-            os.killpg(self.pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, TypeError):
-            pass
+        """SIGKILL the kernel: its sandbox and all in it (callable from any thread)."""
+        for kill, target in ((os.kill, self.pid), (os.killpg, self.pgid)):
+            try:
+                kill(target, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError, TypeError):
+                pass
 
     async def kill(self):
         self.kill_group()
         LIVE.discard(self)
+        if self.watchdog is not None:
+            self.watchdog.stop()
         try:
             if self.client.kc is not None:
                 self.client.kc.stop_channels()
@@ -227,6 +216,7 @@ class _Kernel:
             await self.km.cleanup_resources()
         except Exception:
             pass
+        sandbox.remove_cgroup(self.km.cgroup)
 
     async def run(self, cell, index, timeout):
         """Execute one cell; returns (status, ename, evalue)."""
@@ -247,6 +237,10 @@ class _Kernel:
         except (CellTimeoutError, asyncio.TimeoutError):
             return "timeout", "", ""
         except DeadKernelError:
+            if not self.watchdog.fired and sandbox.oom_kills(self.km.cgroup):
+                self.watchdog.fired = "memory"
+            if self.watchdog.fired:
+                return "crashed", "Limit", _LIMIT_PASSED[self.watchdog.fired]
             return ("timeout" if fired.is_set() else "crashed"), "", ""
         finally:
             timer.cancel()
@@ -256,29 +250,42 @@ class _Kernel:
         return "ok", "", ""
 
 
-async def _start_and_replay(new_kernel, nb, earlier, fatal, timeout, replayable):
+_LIMIT_PASSED = {"memory": "the kernel and its processes used more memory than allowed",
+                 "processes": "the kernel started too many processes"}
+
+
+async def _start_and_replay(new_kernel, nb, earlier, fatal, timeout, deadline, replayable):
     """A new kernel that has run again the earlier cells that define things.
 
     A cell that times out or crashes again is added to ``fatal`` and the
-    replay starts over without it.
+    replay starts over without it. The replay counts against the
+    notebook's deadline: past it, the kernel is returned as far as it got,
+    or None when it would have to start again.
     """
-    kernel = new_kernel()
-    await kernel.start()
-    for before in earlier:
-        cell = nb.cells[before.index]
-        if before.index in fatal or not cell.source.strip() or not replayable(cell):
-            continue
-        graded_outputs = cell.outputs  # the first run's outputs are the ones that count
-        status, _, _ = await kernel.run(cell, before.index, timeout)
-        cell.outputs = graded_outputs
-        if status in ("timeout", "crashed"):
-            fatal.add(before.index)
-            await kernel.kill()
-            return await _start_and_replay(new_kernel, nb, earlier, fatal, timeout, replayable)
-    return kernel
+    while True:
+        if time.monotonic() >= deadline:
+            return None
+        kernel = new_kernel()
+        await kernel.start()
+        for before in earlier:
+            cell = nb.cells[before.index]
+            if before.index in fatal or not cell.source.strip() or not replayable(cell):
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return kernel
+            graded_outputs = cell.outputs  # the first run's outputs are the ones that count
+            status, _, _ = await kernel.run(cell, before.index, min(timeout, max(1.0, left)))
+            cell.outputs = graded_outputs
+            if status in ("timeout", "crashed"):
+                fatal.add(before.index)
+                await kernel.kill()
+                break
+        else:
+            return kernel
 
 
-async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200), user=None,
+async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200), sandboxed=True,
                        replayable=lambda cell: True):
     """Run every code cell of ``nb`` in ``workdir``; never raises for the cells.
 
@@ -293,12 +300,12 @@ async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200), 
     timeout : float
         Seconds per cell.
     deadline : float
-        ``time.monotonic()`` after which no more cells start.
+        ``time.monotonic()`` after which no more cells start, replays included.
     limits : (int, int)
-        Address space and largest file the kernel may write, in MiB
-        (0 memory = no limit).
-    user : (int, int) or None
-        uid and gid the kernel runs as (None: the grader's own).
+        Memory of the kernel and all its processes together, and the largest
+        file it may write, in MiB (0 memory = no limit).
+    sandboxed : bool
+        Run the kernel in bubblewrap (False only when the instructor said so).
     replayable : callable
         ``replayable(cell)``: whether a cell is run again after a restart.
 
@@ -325,11 +332,16 @@ async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200), 
                     run.ename, run.evalue = "KernelDied", "the kernel died too often"
                     continue
                 kernel = await _start_and_replay(
-                    lambda: _Kernel(nb, workdir, env, limits, user), nb,
-                    runs[:k] if restarts else [], fatal, timeout, replayable)
+                    lambda: _Kernel(nb, workdir, env, limits, sandboxed), nb,
+                    runs[:k] if restarts else [], fatal, timeout, deadline, replayable)
                 restarts += 1
+                if kernel is None or time.monotonic() >= deadline:
+                    run.ename, run.evalue = "TimeLimit", "the notebook ran out of time"
+                    continue
+            started = time.monotonic()
             run.status, run.ename, run.evalue = await kernel.run(
                 cell, run.index, min(timeout, max(1.0, deadline - time.monotonic())))
+            run.seconds = time.monotonic() - started
             run.outputs = list(cell.outputs)
             run.truncated = run.index in kernel.client.truncated
             if run.status in ("timeout", "crashed"):

@@ -8,6 +8,8 @@ feedback.
 """
 import copy
 import json
+import os
+import stat
 import warnings
 
 import nbformat
@@ -21,8 +23,31 @@ class Malformed(Exception):
     """A file that is not a readable notebook (needs a human to look at it)."""
 
 
+def _read_regular(path):
+    """The bytes of a regular file, opened without following a link or blocking on a FIFO."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e:
+        raise Malformed(f"cannot read the file: {e.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise Malformed("the submitted file is not a regular file; it was not read")
+        raw = f.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise Malformed(f"the file is larger than {MAX_BYTES / 1e6:.0f} MB, "
+                        "larger than any notebook should be")
+    return raw
+
+
+def _sendable(text):
+    """``text`` with lone surrogates (valid in JSON, not in UTF-8) replaced by U+FFFD."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def load(path):
     """Read a notebook file as nbformat 4.
+
+    Only a regular file is read (a link, a FIFO or a device is malformed).
 
     Raises
     ------
@@ -30,13 +55,7 @@ def load(path):
         With a message saying what is wrong (bad JSON, not a notebook,
         unknown nbformat, too large).
     """
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise Malformed(f"cannot read the file: {e.strerror}") from None
-    if size > MAX_BYTES:
-        raise Malformed(f"the file is {size / 1e6:.0f} MB, larger than any notebook should be")
-    raw = path.read_bytes()
+    raw = _read_regular(path)
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
@@ -54,6 +73,9 @@ def load(path):
     except Exception as e:  # nbformat raises several kinds on bad structure
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise Malformed(f"the notebook structure is invalid: {first}") from None
+    for cell in nb.cells:  # a cell the kernel cannot receive would lose the whole notebook
+        if isinstance(cell.get("source"), str):
+            cell.source = _sendable(cell.source)
     return nb
 
 
@@ -101,12 +123,16 @@ def restore(solution, submission):
                 cells.clear_outputs(cell)
             out.append(cell)
             continue
+        # a grade_id is named in the notes only when the assignment defines it
         if gid in seen:
-            notes.append(f"Cell `{gid}` appears more than once; only the first copy was graded.")
+            notes.append(f"Cell `{gid}` appears more than once; only the first copy was graded."
+                         if gid in by_id else "A cell id appears more than once; only the "
+                         "first copy was graded.")
             continue
         seen.add(gid)
         if gid not in by_id:
-            notes.append(f"Cell `{gid}` is not part of this assignment; it ran as an ordinary cell.")
+            notes.append("A cell has a grade_id that is not part of this assignment; "
+                         "it ran as an ordinary cell.")
             cell = copy.deepcopy(cell)
             cell.metadata.pop("nbgrader", None)
             if cell.cell_type == "code":

@@ -34,19 +34,40 @@ def reports(outputs):
     return found
 
 
-def _as_array(payload):
-    """The payload's numbers as a float array, or a message why not."""
+MAX_VALUES = 1_000_000  # numbers in one report
+MAX_DIMS = 32           # dimensions of one report (numpy allows 64)
+
+
+def as_array(payload):
+    """The payload's numbers as a float array, or a message why not.
+
+    Everything is checked before numpy sees it: the shape (at most
+    MAX_DIMS dimensions, MAX_VALUES numbers), that the values are a flat
+    list of JSON numbers matching it, and that each fits a float (no
+    10**400). The message is the grader's own; nothing of the payload's
+    text is in it.
+    """
+    if not isinstance(payload, dict):
+        return None, "the report is damaged"
     if "error" in payload:
-        return None, f"your result could not be read as numbers ({str(payload['error'])[:200]})"
+        return None, "your result could not be read as numbers"
     shape, value = payload.get("shape"), payload.get("value")
-    if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
-        return None, "the report is damaged (no shape)"
-    if not isinstance(value, list) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-        return None, "the report is damaged (not a list of numbers)"
+    if not isinstance(shape, list) or len(shape) > MAX_DIMS or not all(
+            type(n) is int and 0 <= n <= MAX_VALUES for n in shape):
+        return None, "the report is damaged (no shape, or more than 32 dimensions)"
+    if not isinstance(value, list) or len(value) > MAX_VALUES:
+        return None, "the report is damaged (not a list of numbers, or too many)"
     if math.prod(shape) != len(value):
         return None, "the report is damaged (shape and values disagree)"
-    return np.array(value, dtype=np.float64).reshape(shape), None
+    numbers = []
+    for v in value:
+        if type(v) not in (int, float):
+            return None, "the report is damaged (not a list of numbers)"
+        try:
+            numbers.append(float(v))
+        except OverflowError:
+            return None, "a number in your result is too large for a float"
+    return np.array(numbers, dtype=np.float64).reshape(shape), None
 
 
 # What the hidden tests report against an answer, with the grader's own words and flag (the
@@ -99,19 +120,24 @@ def compare(expected, got):
         return False, [reason for reason, _ in refused(got)]
     messages = []
     names = [name for name, _ in got]
-    for name in sorted(set(names)):
+    wanted = [name for name, _ in expected]
+    # Only the names the solution reports are ever named: any other name
+    # was made by the student's code and could carry anything.
+    for name in wanted:
         if names.count(name) > 1:
             messages.append(f"`{name}` was reported {names.count(name)} times.")
-    wanted = {name for name, _ in expected}
-    for name in sorted(set(names) - wanted):
-        messages.append(f"`{name}` is not one of this test's results.")
-    got_by_name = dict(got)
+    extra = sum(name not in wanted for name in names)
+    if extra:
+        messages.append(f"{extra} result(s) that this test does not ask for were reported.")
+    got_by_name = {}
+    for name, payload in got:
+        got_by_name.setdefault(name, payload)
     for name, payload in expected:
         if name not in got_by_name:
             messages.append(f"`{name}`: no result (the test stopped before it, or your code raised).")
             continue
-        want, _ = _as_array(payload)
-        have, why = _as_array(got_by_name[name])
+        want, _ = as_array(payload)
+        have, why = as_array(got_by_name[name])
         if have is None:
             messages.append(f"`{name}`: {why}.")
         elif have.shape != want.shape:

@@ -11,8 +11,9 @@ from grading_fixtures import make
 from bpinstructor import cells
 from bpinstructor.grading import merge, verdict
 from bpinstructor.grading.feedback import feedback, write_csv
-from bpinstructor.grading.grade import CellResult, NotebookResult, scrub
-from bpinstructor.grading.gradebook import Gradebook
+from bpinstructor.grading.cli import shard_of
+from bpinstructor.grading.grade import CellResult, NotebookResult, open_submission
+from bpinstructor.grading.gradebook import Gradebook, combine, safe_text
 from bpcourse.report import MIME
 
 
@@ -110,7 +111,7 @@ def test_compare_needs_every_report_once_and_close():
         "shape": [_report("a", [1.0, 2.0]), _report("b", 3.0)],
         "no result": [_report("a", [[1.0, 2.0]])],
         "2 times": want + [_report("a", [[1.0, 2.0]])],
-        "not one of": want + [_report("c", 1.0)],
+        "does not ask for": want + [_report("c", 1.0)],
     }
     for expected_words, got in cases.items():
         passed, messages = verdict.compare(want, got)
@@ -127,23 +128,39 @@ def test_compare_does_not_trust_the_payload():
         assert not verdict.compare(want, [("a", payload)])[0], payload
 
 
+@pytest.mark.parametrize("payload, why", [
+    ({"shape": [1], "value": [10**400]}, "too large"),
+    ({"shape": [1] * 100, "value": [1.0]}, "32 dimensions"),
+    ({"shape": [2**40, 2**40], "value": [1.0]}, "no shape"),
+    ({"shape": [2], "value": [[1.0], [2.0]]}, "not a list of numbers"),
+    ({"shape": [1], "value": [1.0], "error": "ValueError: secret"}, "could not be read"),
+])
+def test_reports_are_checked_before_numpy_sees_them(payload, why):
+    array, message = verdict.as_array(payload)
+    assert array is None and why in message and "secret" not in message
+    passed, messages = verdict.compare([_report("a", [1.0])], [("a", dict(payload, name="a"))])
+    assert not passed and why in " ".join(messages)
+
+
+def test_names_the_solution_does_not_report_never_reach_the_feedback():
+    secret = "report('layer', layer(W, b, X))".encode().hex()
+    passed, messages = verdict.compare([_report("a", 1.0)], [_report("a", 1.0),
+                                                             _report(secret, 1.0),
+                                                             _report(secret, 2.0)])
+    assert not passed and "2 result(s)" in messages[0] and secret not in " ".join(messages)
+
+
 def test_only_report_outputs_are_read():
     good = {"output_type": "display_data", "data": {MIME: {"name": "a"}}, "metadata": {}}
     printed = {"output_type": "stream", "name": "stdout", "text": json.dumps({MIME: {"name": "b"}})}
     assert [n for n, _ in verdict.reports([good, printed])] == ["a"]
 
 
-def test_scrub_removes_hidden_lines():
-    hidden = cells.hidden_part(make.TEST_LAYER)
-    text = "NameError: " + hidden[1] + " failed"
-    assert hidden[1] not in scrub(text, hidden)
-
-
 def _result(student, score, status="graded"):
     r = NotebookResult(student, "layer.ipynb", status, score=score, max_score=5,
                        notes=["a note"], flags=["cells repaired"] if score else [])
     r.cells = [CellResult("test_sigmoid", "passed" if score else "failed", min(score, 2), 2,
-                          "" if score else "NotImplementedError"),
+                          "" if score else "NotImplementedError", "detail for the instructor"),
                CellResult("test_layer", "passed" if score > 2 else "failed", max(score - 2, 0), 3)]
     return r
 
@@ -168,6 +185,7 @@ def test_feedback_and_csv(tmp_path):
     book.record(_result("bo", 0), seed=1)
     text = feedback(book, "bo")
     assert "0 / 5" in text and "NotImplementedError" in text and "a note" in text
+    assert "detail for the instructor" not in text
     write_csv(book, tmp_path / "s.csv", ["layer.ipynb"])
     rows = (tmp_path / "s.csv").read_text().splitlines()
     assert rows[0] == "student,layer.ipynb,total,max_total,flags"
@@ -197,3 +215,124 @@ def test_an_nbformat_3_submission_is_read(tmp_path):
     path = tmp_path / "old.ipynb"
     path.write_text(nbformat.v3.writes_json(v3))
     assert merge.load(path).cells[0].source == "x = 1"
+
+
+def test_texts_are_made_safe_and_names_keep_their_bytes(tmp_path):
+    import os
+
+    raw = b"l\xe9a"  # Latin-1, as unzipped from an old archive
+    name = os.fsdecode(raw)
+    assert safe_text(name) == "l\\xe9a"
+    assert safe_text("a\ud800b\nc\u202e") == "a\\ud800b\\x0ac\\u202e"
+    assert safe_text("Zo\u00eb") == "Zo\u00eb"
+    book = Gradebook(tmp_path / "g.sqlite")
+    r = _result(name, 2)
+    r.notes, r.cells[0].message = ["lone \udc80 surrogate"], "\ud83d"
+    book.record(r, seed=1)
+    [row] = book.notebooks()
+    assert row["student"] == "l\\xe9a" and row["student_bytes"] == raw
+    text = feedback(book, row["student"])
+    text.encode("utf-8")  # strict: no surrogate left
+    write_csv(book, tmp_path / "s.csv", ["layer.ipynb"])
+    assert "l\\xe9a" in (tmp_path / "s.csv").read_text(encoding="utf-8")
+
+
+def test_only_regular_files_in_a_real_folder_are_read(tmp_path):
+    import os
+
+    folder = tmp_path / "ann"
+    folder.mkdir()
+    nbformat.write(make.student(), tmp_path / "real.ipynb")
+    assert open_submission(folder, "layer.ipynb") is None
+    (folder / "layer.ipynb").symlink_to(tmp_path / "real.ipynb")
+    with pytest.raises(merge.Malformed, match="symbolic link"):
+        open_submission(folder, "layer.ipynb")
+    (folder / "layer.ipynb").unlink()
+    os.mkfifo(folder / "layer.ipynb")  # reading it would block forever
+    with pytest.raises(merge.Malformed, match="FIFO"):
+        open_submission(folder, "layer.ipynb")
+    (tmp_path / "bo").symlink_to(folder)
+    with pytest.raises(merge.Malformed, match="folder is a symbolic link"):
+        open_submission(tmp_path / "bo", "layer.ipynb")
+    with pytest.raises(merge.Malformed, match="not a regular file"):
+        merge.load(folder / "layer.ipynb")
+
+
+def test_a_lone_surrogate_in_a_cell_is_replaced_not_fatal(tmp_path):
+    nb = make.answered({"sigmoid": "x = 1  # \ud800"})
+    (tmp_path / "a.ipynb").write_text(json.dumps(nb, ensure_ascii=True))
+    source = merge.load(tmp_path / "a.ipynb").cells[make.cell(nb, "sigmoid")].source
+    assert source == "x = 1  # \ufffd"
+    source.encode("utf-8")
+
+
+@pytest.mark.parametrize("text, env, want", [
+    ("2/4", {}, (2, 4)),
+    ("4", {"JOB_COMPLETION_INDEX": "3"}, (3, 4)),
+    ("4", {"SLURM_ARRAY_TASK_ID": "1"}, (1, 4)),
+    ("4", {"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_MIN": "1"}, (3, 4)),
+])
+def test_shard_index_from_the_option_or_the_scheduler(text, env, want):
+    assert shard_of(text, env) == want
+
+
+@pytest.mark.parametrize("text, env, why", [
+    ("4", {}, "JOB_COMPLETION_INDEX"), ("4/4", {}, "not in 0..3"), ("a/b", {}, "I/N"),
+    ("4", {"SLURM_ARRAY_TASK_ID": "x"}, "not a number"),
+])
+def test_bad_shards_are_refused(text, env, why):
+    with pytest.raises(ValueError, match=why):
+        shard_of(text, env)
+
+
+def test_combine_merges_shards_and_refuses_conflicting_rows(tmp_path):
+    a, b, c = (Gradebook(tmp_path / f"{x}.sqlite") for x in "abc")
+    a.record(_result("ann", 5), seed=1)
+    b.record(_result("bo", 0), seed=1)
+    b.record(_result("ann", 5), seed=1)  # the same result twice is no conflict
+    c.record(_result("bo", 2), seed=1)
+    for book in (a, b, c):
+        book.close()
+    assert combine([tmp_path / "a.sqlite", tmp_path / "b.sqlite"], tmp_path / "all.sqlite") == 2
+    merged = Gradebook(tmp_path / "all.sqlite")
+    assert [(r["student"], r["score"]) for r in merged.notebooks()] == [("ann", 5), ("bo", 0)]
+    assert merged.cells("bo", "layer.ipynb")[0]["detail"] == "detail for the instructor"
+    merged.close()
+    with pytest.raises(ValueError, match="disagree on bo/layer.ipynb"):
+        combine([tmp_path / "b.sqlite", tmp_path / "c.sqlite"], tmp_path / "x.sqlite")
+    with pytest.raises(ValueError, match="already holds bo"):
+        combine([tmp_path / "c.sqlite"], tmp_path / "all.sqlite")
+
+
+def test_the_default_cell_timeout_is_fitted_to_the_solution():
+    from bpinstructor.grading.grade import MIN_TIMEOUT, TIMEOUT_FACTOR, Options, fitted
+
+    assert fitted(Options(), 0.2).timeout == MIN_TIMEOUT
+    slow = fitted(Options(), 7.3)
+    assert slow.timeout == 37 == -(-TIMEOUT_FACTOR * 7.3 // 1) and slow.notebook_timeout == 740
+    given = fitted(Options(timeout=3, notebook_timeout=50), 7.3)
+    assert (given.timeout, given.notebook_timeout) == (3, 50)
+
+
+def test_clearing_stale_work_folders_follows_no_link(tmp_path, monkeypatch):
+    import os
+    import tempfile
+
+    from bpinstructor.grading import grade
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    target = tmp_path / "precious"
+    target.mkdir()
+    (target / "file").write_text("keep")
+    target.chmod(0o500)
+    dead = 2**22 + 1  # above any pid_max: no such process
+    (tmp_path / f"bplib-grade-{dead}-link").symlink_to(target)
+    stale = tmp_path / f"bplib-grade-{dead}-real"
+    (stale / "w1" / "locked").mkdir(parents=True)
+    (stale / "w1" / "link").symlink_to(target)
+    (stale / "w1" / "locked").chmod(0)  # as a kernel may leave it
+    grade._remove_stale_roots()
+    assert not stale.exists()
+    assert (tmp_path / f"bplib-grade-{dead}-link").is_symlink()
+    assert (target / "file").read_text() == "keep" and target.stat().st_mode & 0o777 == 0o500
+    target.chmod(0o700)
