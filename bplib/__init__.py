@@ -3,7 +3,7 @@
 Layers are numbered as on the slides: x^(0) is the input, W^(l), b^(l) for
 l = 1..L. See README.md for the table of symbols and names.
 """
-from . import data, train
+from . import data, graph, train, vanishing
 from ._check import NotationError
 from .activations import identity, relu, sigmoid, softmax, tanh
 from .calculus import (Function, chain_rule, compose, cos, derivative, exp, gradient,
@@ -15,9 +15,9 @@ from .mlp import MLP, Grads, Trace
 __version__ = "0.2.0"
 __all__ = [
     "MLP", "Function", "Grads", "NotationError", "Trace", "chain_rule", "compose", "cos",
-    "cross_entropy", "data", "derivative", "exp", "gradient", "gradient_check", "identity",
+    "cross_entropy", "data", "derivative", "graph", "exp", "gradient", "gradient_check", "identity",
     "jacobian", "jacobian_chain", "linear", "log", "quadratic", "relu", "sigmoid",
-    "sin", "softmax", "square", "tanh", "train",
+    "sin", "softmax", "square", "tanh", "train", "vanishing",
 ]
 
 

@@ -58,7 +58,7 @@ def _without_dsigma(net, trace, dl_dxL):
     plain = MLP(net.sizes, skip, skip)
     for l in range(1, net.L + 1):
         plain.W[l], plain.b[l] = net.W[l], net.b[l]
-    return plain._backward(trace, dl_dxL)  # the trace is net's, with the same W and b
+    return plain._backward(trace, dl_dxL, input_gradient=False)  # net's trace: same W, b
 
 
 def diagnose(name, g, n, no_dsigma=None, batch=1, rtol=1e-4):
@@ -142,7 +142,7 @@ def gradient_check(net, x, y, loss=losses.quadratic, backward=None, tol=1e-6):
     loss : Loss or str
     backward : callable, optional
         ``backward(net, trace, dl_dxL)`` returning an object with ``.W[l]`` and
-        ``.b[l]`` (a student's backward pass); default ``net.backward``.
+        ``.b[l]`` (a student's backward pass); default bplib's own, ``net.gradients``.
     tol : float
         The largest relative error that passes.
 
@@ -163,8 +163,8 @@ def gradient_check(net, x, y, loss=losses.quadratic, backward=None, tol=1e-6):
     trace = net.forward(x)
     dl_dxL = loss.gradient(trace.output, y)
     batch = 1 if trace.output.ndim == 1 else trace.output.shape[0]
-    if backward is None:
-        grads = net.backward(trace, dl_dxL)
+    if backward is None:  # bplib's own: from dl/ds^(L) = x^(L) - y after softmax + cross-entropy
+        grads = net.gradients(x, y, loss, input_gradient=False)
     else:
         grads = backward(net, trace, dl_dxL.copy())
     no_dsigma = _without_dsigma(net, trace, dl_dxL)

@@ -150,7 +150,7 @@ def test_backward_matches_autograd(sigma, L, output, batch):
         assert grads.s[l].shape == ss[l].shape
         np.testing.assert_allclose(grads.s[l], gs[l], rtol=RTOL_AUTOGRAD, atol=1e-12,
                                    err_msg=f"dl/ds^({l})")
-    for l in range(0, L + 1):  # x[0] is computed lazily, on first use
+    for l in range(0, L + 1):
         assert grads.x[l].shape == xs[l].shape
         np.testing.assert_allclose(grads.x[l], gx[l], rtol=RTOL_AUTOGRAD, atol=1e-12,
                                    err_msg=f"dl/dx^({l})")
@@ -378,14 +378,50 @@ def test_softmax_as_a_hidden_activation_matches_autograd(batch):
         np.testing.assert_allclose(grads.s[l], gs[l], rtol=RTOL_AUTOGRAD, atol=1e-12)
 
 
-def test_dl_dx0_is_computed_only_when_asked_for():
+def test_dl_dx0_is_computed_with_the_rest_or_not_at_all():
     net, x, y, loss = make_case("tanh", 2, OUTPUTS[0], batch=True, seed=6)
-    grads = net.gradients(x, y, loss)
-    assert 0 not in dict(grads.x)  # not computed by the backward pass itself
-    np.testing.assert_allclose(grads.x[0], grads.s[1] @ net.W[1], rtol=1e-14)
-    assert 0 in dict(grads.x)
-    # it uses W^(1) as it was at the backward pass, even if W^(1) is replaced later
-    later = net.gradients(x, y, loss)
     W1 = net.W[1].copy()
-    net.W[1] = 2 * W1
-    np.testing.assert_allclose(later.x[0], later.s[1] @ W1, rtol=1e-14)
+    full = net.gradients(x, y, loss)
+    assert list(full.x) == [0, 1, 2]  # in layer order, all there from the start
+    net.W[1] = 2 * W1  # replaced after the backward pass: dl/dx^(0) was already computed
+    np.testing.assert_allclose(full.x[0], full.s[1] @ W1, rtol=1e-14)
+    for params_only in (net.gradients(x, y, loss, input_gradient=False),
+                        net.backward(net.forward(x), np.ones((5, 3)), input_gradient=False)):
+        assert list(params_only.x) == [1, 2] and list(params_only.W) == [1, 2]
+        with pytest.raises(bplib.NotationError,
+                           match=r"dl/dx\^\(0\) was not computed.*input_gradient=False"):
+            params_only.x[0]
+        assert list(params_only.x) == [1, 2]  # asking computed nothing
+    lean = net.gradients(x, y, loss, input_gradient=False)
+    fat = net.gradients(x, y, loss)
+    for l in (1, 2):
+        np.testing.assert_array_equal(lean.W[l], fat.W[l])
+
+
+def test_results_are_listed_in_layer_order():
+    net = MLP([3, 4, 5, 2], seed=0)
+    trace = net.forward(np.ones(3))
+    assert list(trace.x) == [0, 1, 2, 3] and list(trace.s) == [1, 2, 3]
+    grads = net.backward(trace, np.ones(2))
+    for part in (grads.W, grads.b, grads.s):
+        assert list(part) == [1, 2, 3] == part.keys() and len(part) == 3
+        assert [l for l, _ in part.items()] == [1, 2, 3]
+        assert [v.shape for v in part.values()] == [part[l].shape for l in (1, 2, 3)]
+    assert list(grads.x) == [0, 1, 2, 3] and 0 in grads.x and 4 not in grads.x
+    assert "1: array(4, 3)" in repr(grads.W)
+
+
+def test_backward_reads_like_the_slide(rng):
+    """The four equations, from l = L down to 1, checked on the results of one backward pass."""
+    net = MLP([3, 4, 5, 2], sigma="tanh", seed=1)
+    X = rng.normal(size=(6, 3))
+    trace = net.forward(X)
+    dl_dxL = rng.normal(size=(6, 2))
+    grads = net.backward(trace, dl_dxL)
+    np.testing.assert_array_equal(grads.x[3], dl_dxL)
+    for l in (3, 2, 1):
+        dsigma = 1 - np.tanh(trace.s[l]) ** 2
+        np.testing.assert_allclose(grads.s[l], dsigma * grads.x[l], rtol=1e-12)
+        np.testing.assert_allclose(grads.W[l], grads.s[l].T @ trace.x[l - 1], rtol=1e-12)
+        np.testing.assert_allclose(grads.b[l], grads.s[l].sum(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(grads.x[l - 1], grads.s[l] @ net.W[l], rtol=1e-12)
