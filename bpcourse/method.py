@@ -345,7 +345,7 @@ def _changed(before, value):
         return not all(_same(a, value.W[l]) for l, a in zip(value.W, before["W"])) or \
             not all(_same(a, value.b[l]) for l, a in zip(value.b, before["b"]))
     if isinstance(value, Trace):
-        return any(not _same(before[k][l], getattr(value, k).get(l))
+        return any(l not in getattr(value, k) or not _same(before[k][l], getattr(value, k)[l])
                    for k in ("x", "s") for l in before[k])
     return len(value) != len(before) or not all(_same(a, b) for a, b in zip(before, value))
 
