@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bplib import calculus, gradcheck
+from bplib._check import is_whole
 from bplib.mlp import MLP, Trace
 
 
@@ -241,7 +242,7 @@ class Log(Counter):
 
 def _is_item(key):
     first = key[0] if isinstance(key, tuple) and key else key
-    return isinstance(first, (int, np.integer)) and not isinstance(first, bool)
+    return is_whole(first)
 
 
 class Watched(np.ndarray):

@@ -10,14 +10,15 @@ import numpy as np
 
 from . import activations, losses
 from ._check import NotationError
-from .calculus import STEP
+from .calculus import gradient
 from .mlp import MLP
 
 
 def numerical_gradients(net, x, y, loss=losses.quadratic):
     """dL/dW^(l) and dL/db^(l) by central differences, on a copy of the network.
 
-    Costs two forward passes per parameter.
+    Each W^(l) and b^(l) in turn is the input of ``calculus.gradient``, so this costs
+    two forward passes per parameter.
 
     Returns
     -------
@@ -26,23 +27,19 @@ def numerical_gradients(net, x, y, loss=losses.quadratic):
     """
     loss = losses.get(loss)
     probe = net.copy()
-    trace = probe.forward(x)
-    y = loss.targets(trace.output, y)
+    y = loss.targets(probe(x), y)
     result = {}
     for l in range(1, net.L + 1):
         for symbol, params in (("W", probe.W), ("b", probe.b)):
-            theta = params[l]  # perturbed in place, on the copy only
-            g = np.zeros_like(theta)
-            for i in np.ndindex(theta.shape):
-                old = theta[i]
-                h = STEP * max(1.0, abs(old))
-                theta[i] = old + h
-                up = loss.value(probe(x), y)
-                theta[i] = old - h
-                down = loss.value(probe(x), y)
-                theta[i] = old
-                g[i] = (up - down) / (2 * h)
-            result[f"{symbol}^({l})"] = g
+            theta = params[l]  # set in place, on the copy only
+            kept = theta.copy()
+
+            def loss_at(values, theta=theta):
+                theta[...] = values.reshape(theta.shape)
+                return loss.value(probe(x), y)
+
+            result[f"{symbol}^({l})"] = gradient(loss_at, kept.ravel()).reshape(theta.shape)
+            theta[...] = kept
     return result
 
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from . import activations, losses
-from ._check import (NotationError, as_real_array, require_finite, require_layer,
+from ._check import (NotationError, as_real_array, is_whole, require_finite, require_layer,
                      shape_message)
 
 
@@ -187,11 +187,10 @@ class MLP:
 
     def __init__(self, sizes, sigma=activations.sigmoid, output_sigma=None, seed=None):
         try:
-            sizes = list(sizes) if not isinstance(sizes, (int, np.integer)) else [sizes]
+            sizes = [sizes] if is_whole(sizes) else list(sizes)
         except TypeError:
             sizes = [sizes]  # not a sequence: refused just below
-        if len(sizes) < 2 or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool)
-                                     and d >= 1 for d in sizes):
+        if len(sizes) < 2 or not all(is_whole(d) and d >= 1 for d in sizes):
             raise NotationError(
                 "sizes must be [d_0, d_1, ..., d_L] with L >= 1 and every d_l a positive "
                 f"whole number, got {sizes!r}")
@@ -254,7 +253,7 @@ class MLP:
             x[l] = self.activation(l)(s[l])
         if not math.isfinite(x[L].sum()) and not np.isfinite(x[L]).all():
             raise NotationError(
-                f"x^(L) holds NaN or infinite values: the weights have grown too large "
+                "x^(L) holds NaN or infinite values: the weights have grown too large "
                 "(lower the learning rate) or were set to such values")
         return Trace(PerLayer("x", x), PerLayer("s", s), self)
 

@@ -6,12 +6,11 @@ shrink the gradient by a factor of 4 or more, and the first layers of a deep
 sigmoid network barely learn; tanh (sigma'(0) = 1) and relu (sigma' = 1 where
 the neuron is active) keep it about the same size with W^(l)_jk ~ N(0, 1/d_{l-1}).
 """
-import numbers
 
 import numpy as np
 
 from . import activations
-from ._check import NotationError
+from ._check import require_whole
 from .mlp import MLP
 
 
@@ -36,10 +35,7 @@ def layer_gradient_norms(sigma, depth=10, width=32, N=64, seed=0):
         Entry l - 1 is the Frobenius norm ||dl/dW^(l)|| = sqrt(sum_jk (dl/dw^l_jk)^2).
     """
     for name, value in (("depth", depth), ("width", width), ("N", N), ("seed", seed)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < (
-                0 if name == "seed" else 1):
-            raise NotationError(f"{name} must be a whole number >= {0 if name == 'seed' else 1}, "
-                                f"got {value!r}")
+        require_whole(value, name, least=0 if name == "seed" else 1)
     sigma = activations.get(sigma)
     net = MLP([width] * (depth + 1), sigma=sigma, output_sigma="identity", seed=seed)
     rng = np.random.default_rng(seed)

@@ -11,7 +11,6 @@ points (symbolically when too few points are defined). A caller names the
 mistakes students make, ``{expression_or_value: message}``, and the verdict
 says which one was made, in the lecture's words.
 """
-import re
 from dataclasses import dataclass
 
 import ipywidgets as w

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import ipywidgets as w
 
-from .._check import NotationError
+from .._check import NotationError, is_whole
 from ._base import Widget, safe
 
 
@@ -30,8 +30,7 @@ def _sizes(sizes):
                 f"could not read {sizes.strip()!r} as sizes: type whole numbers "
                 "n_0, n_1, ..., n_N separated by commas, e.g. 784, 100, 10, 1") from None
     sizes = list(sizes)
-    if len(sizes) < 2 or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1
-                                 for n in sizes):
+    if len(sizes) < 2 or not all(is_whole(n) and n >= 1 for n in sizes):
         raise NotationError(
             f"the sizes n_0, n_1, ..., n_N must be at least two whole numbers >= 1 "
             f"(a chain of N >= 1 functions), got {sizes!r}")

@@ -12,7 +12,7 @@ network, highlights w^l_jk and b^l_j, and has a slider per input x_k.
 import ipywidgets as w
 import numpy as np
 
-from .._check import NotationError, require_layer
+from .._check import NotationError, is_whole, require_layer
 from ..mlp import MLP
 from ._base import Widget, figure, image, png, safe, wipe
 
@@ -22,7 +22,7 @@ MAX_TERMS = 6   # longer sums are shown with "..." in the middle
 def _neuron(net, l, j, k):
     l = require_layer(l, net.L, "W")
     for name, v, layer in (("j", j, l), ("k", k, l - 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v < net.sizes[layer]:
+        if not is_whole(v) or not 0 <= v < net.sizes[layer]:
             raise NotationError(
                 f"{name} = {v!r} is not a neuron of layer {layer}: it has d_{layer} = "
                 f"{net.sizes[layer]} neurons, numbered {name} = 0..{net.sizes[layer] - 1}")

@@ -11,7 +11,7 @@ import ipywidgets as w
 import numpy as np
 
 from .. import data, losses, train
-from .._check import NotationError
+from .._check import NotationError, require_whole
 from ..mlp import MLP
 from ._base import Widget, figure, image, png, safe, wipe
 
@@ -74,8 +74,7 @@ def playground_step(net, X, y, loss="quadratic", lr=0.1, steps=1, history=None):
     Progress
         ``str()`` of it is the line the playground shows.
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise NotationError(f"steps must be a whole number >= 0, got {steps!r}")
+    require_whole(steps, "steps", least=0)
     history = [] if history is None else history
     t = targets(net, y, loss)
     done = 0

@@ -315,7 +315,6 @@ def test_the_default_cell_timeout_is_fitted_to_the_solution():
 
 
 def test_clearing_stale_work_folders_follows_no_link(tmp_path, monkeypatch):
-    import os
     import tempfile
 
     from bpinstructor.grading import grade

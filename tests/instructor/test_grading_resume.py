@@ -1,7 +1,6 @@
 """Stopping the grader halfway loses nothing: a run killed after some
 notebooks were recorded leaves them in the gradebook, and the next run
 grades only the rest. Grading one student again replaces only their rows."""
-import os
 import signal
 import sqlite3
 import subprocess

@@ -12,7 +12,6 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import nbformat
 import pytest
 from grading_fixtures import make
 from test_grading_batch import (CHILDREN_MEMORY, CORRECT, KILL_OTHERS, LAYER_ALONE, SIGMOID,

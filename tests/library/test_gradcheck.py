@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-import bplib
 from bplib import MLP, NotationError, gradient_check
 from bplib.gradcheck import numerical_gradients, relative_error
 
