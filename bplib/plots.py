@@ -115,7 +115,8 @@ def plot_decision_regions(net, X, y, ax=None, resolution=150):
     from .train import predict
 
     if net.sizes[0] != 2:
-        raise NotationError(f"decision regions are drawn for 2-D inputs, this network has d_0 = {net.sizes[0]}")
+        raise NotationError("decision regions are drawn for 2-D inputs, this network has "
+                            f"d_0 = {net.sizes[0]}")
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0 or y.shape != (len(X),):
         raise NotationError(f"X must have shape (N, 2) and y shape (N,) with N >= 1, "
@@ -149,7 +150,8 @@ def plot_gradient_field(f, xlim=(-2, 2), ylim=(-2, 2), ax=None, n=15):
     ax.contour(XX, YY, Z, levels=15, cmap="viridis")
     qa, qb = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
     G = np.array([gradient(f, np.array([a, b])) for a, b in zip(qa.ravel(), qb.ravel())])
-    ax.quiver(qa, qb, G[:, 0].reshape(qa.shape), G[:, 1].reshape(qa.shape), color="tab:red", angles="xy", pivot="mid")
+    ax.quiver(qa, qb, G[:, 0].reshape(qa.shape), G[:, 1].reshape(qa.shape), color="tab:red",
+              angles="xy", pivot="mid")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_aspect("equal")

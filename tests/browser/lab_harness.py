@@ -514,7 +514,8 @@ class NotebookPage:
                 o => o.data && o.data['application/vnd.jupyter.widget-view+json']).length;
             // a closed widget (a finished tqdm bar) leaves its output hidden
             const drawn = Array.from(cell.node.querySelectorAll('.jp-OutputArea-output')).filter(
-                e => e.querySelector(':scope > .jupyter-widgets') || e.classList.contains('lm-mod-hidden')).length;
+                e => e.querySelector(':scope > .jupyter-widgets')
+                     || e.classList.contains('lm-mod-hidden')).length;
             return drawn >= wanted;
           });""", self.path), timeout=timeout)
 

@@ -194,7 +194,8 @@ def test_feedback_and_csv(tmp_path):
 
 def test_answers_graded_by_hand_are_kept_and_put_back_when_deleted():
     sol = make.solution()
-    essay = nbformat.v4.new_markdown_cell("Why sigma'?\n\n### BEGIN SOLUTION\nThe chain rule.\n### END SOLUTION")
+    essay = nbformat.v4.new_markdown_cell(
+        "Why sigma'?\n\n### BEGIN SOLUTION\nThe chain rule.\n### END SOLUTION")
     essay.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False,
                                   "grade_id": "why", "points": 1, "schema_version": 3}
     sol.cells.append(essay)
