@@ -5,7 +5,6 @@ and test cells back; ``kernel`` runs the result in a fresh kernel in an empty
 folder; ``verdict`` compares each test cell's reports with those of the
 solution, run once per grading run on the same seed (``expected``).
 """
-import asyncio
 import dataclasses
 import math
 import os
@@ -21,7 +20,7 @@ from pathlib import Path
 from .. import cells
 from . import merge, verdict
 from .gradebook import safe_text
-from .kernel import run_notebook, scrubbed_env
+from .kernel import run_notebook, run_sync, scrubbed_env
 
 
 SOLUTION_TIMEOUT = 300.0  # seconds per cell of the solutions, when none is given
@@ -152,7 +151,7 @@ def _run(nb, seed, options):
         shutil.copytree(options.root / "matplotlib", workdir / ".matplotlib")
     try:
         deadline = time.monotonic() + options.notebook_timeout
-        return asyncio.run(run_notebook(
+        return run_sync(run_notebook(
             nb, workdir, scrubbed_env(workdir, seed), options.timeout, deadline,
             limits=(options.memory_mb, options.file_mb), sandboxed=options.sandboxed,
             replayable=lambda cell: cells.kind(cell) != "test"))

@@ -285,6 +285,22 @@ async def _start_and_replay(new_kernel, nb, earlier, fatal, timeout, deadline, r
             return kernel
 
 
+def run_sync(coroutine):
+    """Run a coroutine to its end from synchronous code.
+
+    Also where an event loop already runs in this thread (a notebook, or a test
+    session that drives a browser): then in a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 async def run_notebook(nb, workdir, env, timeout, deadline, limits=(4096, 200), sandboxed=True,
                        replayable=lambda cell: True):
     """Run every code cell of ``nb`` in ``workdir``; never raises for the cells.

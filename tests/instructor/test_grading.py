@@ -336,3 +336,19 @@ def test_clearing_stale_work_folders_follows_no_link(tmp_path, monkeypatch):
     assert (tmp_path / f"bplib-grade-{dead}-link").is_symlink()
     assert (target / "file").read_text() == "keep" and target.stat().st_mode & 0o777 == 0o500
     target.chmod(0o700)
+
+
+def test_kernels_are_run_from_code_that_has_an_event_loop_running():
+    """As in a notebook, or a test session that drives a browser."""
+    import asyncio
+
+    from bpinstructor.grading.kernel import run_sync
+
+    async def answer():
+        return 42
+
+    async def caller():
+        return run_sync(answer())
+
+    assert run_sync(answer()) == 42
+    assert asyncio.run(caller()) == 42

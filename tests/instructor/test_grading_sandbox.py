@@ -129,20 +129,19 @@ def test_the_attacks_fail_as_a_normal_user_too(short_tmp):
 
 
 def test_one_deadline_per_notebook_covers_the_replays(short_tmp):
-    import asyncio
     import time
 
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from bpinstructor.grading.kernel import run_notebook, scrubbed_env
+    from bpinstructor.grading.kernel import run_notebook, run_sync, scrubbed_env
 
     # each crash restarts the kernel and replays the slow cell before it
     nb = new_notebook(cells=[new_code_cell("import time\ntime.sleep(6)\nslow = 1")]
                       + [new_code_cell("import os\nos._exit(1)") for _ in range(3)]
                       + [new_code_cell("after = 1")])
     started = time.monotonic()
-    runs = asyncio.run(run_notebook(nb, short_tmp, scrubbed_env(short_tmp, 1), timeout=30,
-                                    deadline=started + 8))
+    runs = run_sync(run_notebook(nb, short_tmp, scrubbed_env(short_tmp, 1), timeout=30,
+                                 deadline=started + 8))
     took = time.monotonic() - started
     assert [r.status for r in runs[:2]] == ["ok", "crashed"]
     assert runs[-1].status == "not run" and runs[-1].ename == "TimeLimit"
