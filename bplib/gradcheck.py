@@ -142,7 +142,7 @@ def gradient_check(net, x, y, loss=losses.quadratic, backward=None, tol=1e-6):
     loss : Loss or str
     backward : callable, optional
         ``backward(net, trace, dl_dxL)`` returning an object with ``.W[l]`` and
-        ``.b[l]`` (a student's backward pass); default ``net.backward``.
+        ``.b[l]`` (a student's backward pass); default bplib's own, ``net.gradients``.
     tol : float
         The largest relative error that passes.
 
@@ -163,8 +163,8 @@ def gradient_check(net, x, y, loss=losses.quadratic, backward=None, tol=1e-6):
     trace = net.forward(x)
     dl_dxL = loss.gradient(trace.output, y)
     batch = 1 if trace.output.ndim == 1 else trace.output.shape[0]
-    if backward is None:
-        grads = net.backward(trace, dl_dxL)
+    if backward is None:  # bplib's own: from dl/ds^(L) = x^(L) - y after softmax + cross-entropy
+        grads = net.gradients(x, y, loss)
     else:
         grads = backward(net, trace, dl_dxL.copy())
     no_dsigma = _without_dsigma(net, trace, dl_dxL)

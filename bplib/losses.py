@@ -76,8 +76,9 @@ class CrossEntropy(Loss):
     """l = -sum_j y_j log x^(L)_j for probabilities x^(L) (after softmax).
 
     y is one-hot of the shape of x^(L), or class labels: an int for one
-    sample, shape (N,) for a batch. dl/dx^(L) = -y / x^(L); after softmax
-    the backward pass turns it into dl/ds^(L) = x^(L) - y.
+    sample, shape (N,) for a batch. dl/dx^(L) = -y / x^(L); after softmax,
+    ``net.gradients`` starts the backward pass from dl/ds^(L) = x^(L) - y
+    (``grad_after_softmax``), which stays exact where softmax saturates.
     """
 
     name = "cross_entropy"
@@ -111,6 +112,24 @@ class CrossEntropy(Loss):
 
     def grad(self, xL, y):
         return -y / np.maximum(xL, self.tiny)
+
+    def value_after_softmax(self, sL, y):
+        """l for x^(L) = softmax(s^(L)), from log x^(L)_j = s^(L)_j - log sum_k e^(s^(L)_k).
+
+        Exact where x^(L)_j underflows to 0, where log x^(L)_j cannot be taken.
+        """
+        shifted = sL - sL.max(axis=-1, keepdims=True)  # no overflow in e^(s_k)
+        log_x = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return float(-np.sum(y * log_x))
+
+    def grad_after_softmax(self, xL, y):
+        """dl/ds^(L) for x^(L) = softmax(s^(L)): J^T dl/dx^(L) = x^(L) sum_j y_j - y.
+
+        With J = diag(x) - x x^T and dl/dx_j = -y_j / x_j, the divisions cancel; for
+        one-hot targets (sum_j y_j = 1) this is the lecture's x^(L) - y. Exact where
+        x^(L)_j underflows, which -y_j / x^(L)_j cannot be.
+        """
+        return xL * y.sum(axis=-1, keepdims=True) - y
 
 
 quadratic = Quadratic()

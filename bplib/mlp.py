@@ -14,43 +14,109 @@ from ._check import (NotationError, as_real_array, require_finite, require_layer
                      shape_message)
 
 
-class Layers:
-    """Per-layer arrays indexed by the lecture's layer numbers, ``A[l]``.
+class PerLayer:
+    """Per-layer values indexed by the lecture's layer numbers, ``A[l]``.
+
+    A plain list underneath, one entry for each l = 0..L, so the passes index it
+    by l with no lookups in between; entries that do not exist (s^(0), W^(0),
+    a gradient that was not computed) are None, and asking for them explains
+    the numbering. Iterating gives the layer numbers, in order, like a dict's keys.
+
+    Parameters
+    ----------
+    symbol : str
+        How the quantity is written, e.g. ``"s"`` prints as ``s^(2)``.
+    values : list
+        ``values[l]`` for l = 0..L.
+    """
+
+    __slots__ = ("symbol", "_values")
+
+    def __init__(self, symbol, values):
+        self.symbol, self._values = symbol, values
+
+    @property
+    def L(self):
+        return len(self._values) - 1
+
+    def __getitem__(self, l):
+        if type(l) is int and 0 <= l < len(self._values):  # the fast path skips the checks
+            value = self._values[l]
+            if value is not None:
+                return value
+        return self._missing(l)
+
+    def _missing(self, l):
+        l = require_layer(l, self.L, self.symbol)  # a numpy integer, or explains the numbering
+        if self._values[l] is not None:
+            return self._values[l]
+        if l == 0 and self.symbol == "dl/dx":
+            raise NotationError(
+                "dl/dx^(0) was not computed: no parameter's gradient needs it, and it costs one "
+                "more matrix product; ask for it with input_gradient=True, e.g. "
+                "net.gradients(x, y, loss, input_gradient=True)")
+        raise NotationError(f"{self.symbol}^({l}) was not computed")
+
+    def __setitem__(self, l, value):
+        # a value of another shape would make the passes fail far from here
+        old = self[l]
+        if np.shape(value) != np.shape(old):
+            raise NotationError(f"{self.symbol}^({l}) must keep its shape {np.shape(old)}, "
+                                f"got {np.shape(value)}")
+        self._values[l] = value
+
+    def __iter__(self):
+        return (l for l, v in enumerate(self._values) if v is not None)
+
+    def __len__(self):
+        return sum(v is not None for v in self._values)
+
+    def __contains__(self, l):
+        return type(l) is int and 0 <= l < len(self._values) and self._values[l] is not None
+
+    def keys(self):
+        return list(self)
+
+    def items(self):
+        return [(l, self._values[l]) for l in self]
+
+    def values(self):
+        return [self._values[l] for l in self]
+
+    def __repr__(self):
+        return "{" + ", ".join(f"{l}: array{np.shape(self._values[l])}" for l in self) + "}"
+
+
+class Layers(PerLayer):
+    """W^(l) or b^(l) for l = 1..L, ``A[l]``.
 
     Assigning checks the shape and the values first, and stores a float64
     copy, so a bad assignment never changes what was there.
 
     Parameters
     ----------
-    symbol : str
-        How the quantity is written, e.g. ``"W"`` prints as ``W^(2)``.
-    shapes : dict
-        {l: (shape, symbols)} for each layer l the quantity exists on.
+    symbol : str, ``"W"`` or ``"b"``
+    shapes : list
+        ``shapes[l] = (shape, symbols)`` for l = 1..L; ``shapes[0]`` is None.
     """
 
+    __slots__ = ("shapes",)
+
     def __init__(self, symbol, shapes):
-        self.symbol, self._shapes, self._values = symbol, shapes, {}
-        self._L = max(shapes)
-
-    def _layer(self, l):
-        return require_layer(l, self._L, self.symbol)
-
-    def __getitem__(self, l):
-        if type(l) is not int or l not in self._values:  # the fast path skips the checks
-            l = self._layer(l)
-        return self._values[l]
+        super().__init__(symbol, [None] * len(shapes))
+        self.shapes = shapes
 
     def __setitem__(self, l, value):
-        l = self._layer(l)
+        l = require_layer(l, self.L, self.symbol)
         name = f"{self.symbol}^({l})"
-        shape, symbols = self._shapes[l]
+        shape, symbols = self.shapes[l]
         a = as_real_array(value, name)
         if a.shape != shape:
             raise NotationError(shape_message(name, shape, symbols, a.shape))
         try:
             require_finite(a, name)
         except NotationError as e:
-            if value is self._values.get(l):  # net.W[l] -= ...: numpy changed it before the check
+            if value is self._values[l]:  # net.W[l] -= ...: numpy changed it before the check
                 raise NotationError(
                     f"{e}. The update was made in place (-=), so {name} already holds these "
                     f"values; write net.{self.symbol}[l] = net.{self.symbol}[l] - lr * g "
@@ -58,62 +124,22 @@ class Layers:
             raise
         self._values[l] = a
 
-    def __iter__(self):
-        return iter(sorted(self._shapes))
-
-    def __len__(self):
-        return len(self._shapes)
-
-    def keys(self):
-        return list(self)
-
-    def items(self):
-        return [(l, self[l]) for l in self]
-
-    def values(self):
-        return [self[l] for l in self]
-
-    def __repr__(self):
-        return "{" + ", ".join(f"{l}: array{self[l].shape}" for l in self) + "}"
-
-
-class Computed(dict):
-    """Per-layer results of a pass, ``A[l]``; asking for a missing layer explains the numbering.
-
-    A plain dict otherwise: results are the caller's to read or replace.
-
-    Parameters
-    ----------
-    symbol : str, e.g. ``"s"`` or ``"dl/dW"``
-    values : dict {l: array}
-    L : int, the number of layers
-    lazy : dict {l: callable}, optional
-        Entries computed on first use (dl/dx^(0) costs a full matrix product
-        that no parameter gradient needs).
-    """
-
-    def __init__(self, symbol, values, L, lazy=None):
-        super().__init__(values)
-        self.symbol, self.L, self.lazy = symbol, L, lazy or {}
-
-    def __missing__(self, l):
-        if l in self.lazy:
-            value = self[l] = self.lazy.pop(l)()
-            return value
-        l = require_layer(l, self.L, self.symbol)
-        raise NotationError(f"{self.symbol}^(0) does not exist: layer 0 is the input, "
-                            "it has no weighted input s^(0)" if l == 0 else
-                            f"{self.symbol}^({l}) was not computed")
-
 
 class Trace:
     """What the forward pass kept: ``x[l]`` for l = 0..L and ``s[l]`` for l = 1..L.
 
     Each is (d_l,) for one sample, (N, d_l) for a batch.
+
+    Parameters
+    ----------
+    x, s : PerLayer, or lists indexed by l (``s[0]`` None)
+    net : MLP, optional, the network that made it
     """
 
     def __init__(self, x, s, net=None):
-        self.x, self.s, self.net = x, s, net  # net: the network that made it, if known
+        self.x = x if isinstance(x, PerLayer) else PerLayer("x", list(x))
+        self.s = s if isinstance(s, PerLayer) else PerLayer("s", list(s))
+        self.net = net
 
     @property
     def output(self):
@@ -128,10 +154,16 @@ class Grads:
     """dl/dW^(l), dl/db^(l), dl/ds^(l), dl/dx^(l), each shaped like its value.
 
     ``loss`` is the loss value when the gradients came from ``net.gradients``.
+
+    Parameters
+    ----------
+    W, b, s, x : lists indexed by l = 0..L (None where a gradient does not exist)
     """
 
     def __init__(self, W, b, s, x, loss=None):
-        self.W, self.b, self.s, self.x, self.loss = W, b, s, x, loss
+        self.W, self.b = PerLayer("dl/dW", W), PerLayer("dl/db", b)
+        self.s, self.x = PerLayer("dl/ds", s), PerLayer("dl/dx", x)
+        self.loss = loss
 
     def __repr__(self):
         return f"Grads(W={self.W!r}, b={self.b!r})"
@@ -170,10 +202,11 @@ class MLP:
         self.L = len(sizes) - 1
         self.sigma = activations.get(sigma)
         self.output_sigma = activations.get(output_sigma if output_sigma is not None else sigma)
-        self.W = Layers("W", {l: ((self.sizes[l], self.sizes[l - 1]), (f"d_{l}", f"d_{l - 1}"))
-                              for l in range(1, self.L + 1)})
-        self.b = Layers("b", {l: ((self.sizes[l],), (f"d_{l}",)) for l in range(1, self.L + 1)})
-        for l in range(1, self.L + 1):
+        L, d = self.L, self.sizes
+        self.W = Layers("W", [None] + [((d[l], d[l - 1]), (f"d_{l}", f"d_{l - 1}"))
+                                       for l in range(1, L + 1)])
+        self.b = Layers("b", [None] + [((d[l],), (f"d_{l}",)) for l in range(1, L + 1)])
+        for l in range(1, L + 1):
             d_l, d_prev = self.sizes[l], self.sizes[l - 1]
             self.W[l] = rng.normal(0.0, 1.0 / np.sqrt(d_prev), (d_l, d_prev))
             self.b[l] = np.zeros(d_l)
@@ -212,33 +245,37 @@ class MLP:
             ``x[l]`` (l = 0..L) and ``s[l]`` (l = 1..L), shapes (d_l,) or (N, d_l):
             everything the backward pass needs.
         """
-        x_l = self._input(x)
-        xs, ss = {0: x_l}, {}
-        for l in range(1, self.L + 1):
-            s_l = ss[l] = x_l @ self.W[l].T   # s = W x + b, for rows of a batch too
-            s_l += self.b[l]
-            x_l = xs[l] = self.activation(l)(s_l)
-        if not np.isfinite(x_l.sum()) and not np.isfinite(x_l).all():
+        L, W, b = self.L, self.W._values, self.b._values   # plain lists, W[l] for l = 1..L
+        x, s = [self._input(x)] + [None] * L, [None] * (L + 1)
+        for l in range(1, L + 1):
+            s[l] = x[l - 1] @ W[l].T + b[l]   # s^(l) = W^(l) x^(l-1) + b^(l), rows of a batch too
+            x[l] = self.activation(l)(s[l])
+        if not np.isfinite(x[L].sum()) and not np.isfinite(x[L]).all():
             raise NotationError(
                 f"x^(L) holds NaN or infinite values: the weights have grown too large "
                 "(lower the learning rate) or were set to such values")
-        return Trace(Computed("x", xs, self.L), Computed("s", ss, self.L), self)
+        return Trace(PerLayer("x", x), PerLayer("s", s), self)
 
     def __call__(self, x):
         """f(x; W, b) = x^(L), shape (d_L,) or (N, d_L)."""
         return self.forward(x).output
 
-    def backward(self, trace, dl_dxL):
+    def backward(self, trace, dl_dxL, input_gradient=False):
         """Backpropagate dl/dx^(L) through the layers the trace recorded.
 
-        dl/ds^(l) = J_sigma(s^(l))^T dl/dx^(l), dl/dW^(l) = dl/ds^(l) (x^(l-1))^T,
-        dl/db^(l) = dl/ds^(l), dl/dx^(l-1) = (W^(l))^T dl/ds^(l). For a batch the
-        parameter gradients are summed over the samples, as L = sum_n l_n.
+        From l = L down to 1: dl/ds^(l) = J_sigma(s^(l))^T dl/dx^(l) (= sigma'(s^(l)) * dl/dx^(l)
+        for an element-wise sigma), dl/dW^(l) = dl/ds^(l) (x^(l-1))^T, dl/db^(l) = dl/ds^(l),
+        dl/dx^(l-1) = (W^(l))^T dl/ds^(l). For a batch the parameter gradients are summed
+        over the samples, as L = sum_n l_n.
 
         Parameters
         ----------
         trace : Trace from ``forward``
         dl_dxL : array, the shape of x^(L): (d_L,) or (N, d_L)
+        input_gradient : bool
+            Also compute dl/dx^(0), with the last step's product (W^(1))^T dl/ds^(1).
+            No parameter's gradient needs it, and on a wide first layer it costs as much
+            as dl/dW^(1), so training leaves it out.
 
         Returns
         -------
@@ -252,45 +289,57 @@ class MLP:
             raise NotationError(
                 "this trace comes from another network: backward multiplies by this "
                 "network's W^(l), so pass the trace that this network's forward(x) returned")
-        if trace.x.L != self.L or any(trace.x[l].shape[-1] != d for l, d in enumerate(self.sizes)):
+        # this network's forward pass checked its trace; a hand-made one is checked here
+        if trace.net is None and (trace.x.L != self.L or any(
+                np.shape(trace.x[l])[-1] != d for l, d in enumerate(self.sizes))):
             raise NotationError("this trace comes from a network of other sizes")
-        dl_dx = as_real_array(dl_dxL, "dl/dx^(L)")
-        if dl_dx.shape != trace.output.shape:
+        dl_dxL = as_real_array(dl_dxL, "dl/dx^(L)")
+        if dl_dxL.shape != trace.output.shape:
             symbols = ("N", "d_L") if trace.output.ndim == 2 else ("d_L",)
             raise NotationError(shape_message("dl/dx^(L)", trace.output.shape, symbols,
-                                              dl_dx.shape) + ", the shape of x^(L)")
-        require_finite(dl_dx, "dl/dx^(L)")
-        return self._backward(trace, dl_dx)
+                                              dl_dxL.shape) + ", the shape of x^(L)")
+        require_finite(dl_dxL, "dl/dx^(L)")
+        return self._backward(trace, dl_dxL, input_gradient=input_gradient)
 
-    def _backward(self, trace, dl_dx):
-        """``backward`` without checking its arguments."""
-        xs, ss = trace.x, trace.s
-        batched = dl_dx.ndim == 2
-        gW, gb, gs, gx = {}, {}, {}, {self.L: dl_dx}
-        for l in range(self.L, 0, -1):
-            dl_ds = gs[l] = self.activation(l).backward(ss[l], xs[l], dl_dx)
-            x_prev = xs[l - 1]
-            if batched:
-                gW[l] = dl_ds.T @ x_prev        # sums the outer products over samples
-                gb[l] = dl_ds.sum(axis=0)
-            else:
-                gW[l] = np.outer(dl_ds, x_prev)
-                gb[l] = dl_ds
-            if l > 1:
-                dl_dx = gx[l - 1] = dl_ds @ self.W[l]
-        W1, dl_ds1, L = self.W[1], gs[1], self.L
-        gW, gb, gs, gx = (dict(reversed(g.items())) for g in (gW, gb, gs, gx))  # l = 1..L
-        return Grads(Computed("dl/dW", gW, L), Computed("dl/db", gb, L), Computed("dl/ds", gs, L),
-                     Computed("dl/dx", gx, L, lazy={0: lambda: dl_ds1 @ W1}))
+    def _backward(self, trace, dl_dxL, dl_dsL=None, input_gradient=False):
+        """``backward`` without checking its arguments.
 
-    def gradients(self, x, y, loss=losses.quadratic):
+        ``dl_dsL``, when given, is dl/ds^(L) computed directly (softmax with cross-entropy);
+        ``dl_dxL`` is then kept for the record only.
+        """
+        L, W, x, s = self.L, self.W._values, trace.x._values, trace.s._values  # plain lists by l
+        one_sample = dl_dxL.ndim == 1
+        dl_dW, dl_db, dl_ds = [None] * (L + 1), [None] * (L + 1), [None] * (L + 1)
+        dl_dx = [None] * L + [dl_dxL]
+        for l in range(L, 0, -1):
+            if l == L and dl_dsL is not None:
+                dl_ds[l] = dl_dsL
+            else:   # sigma'(s^(l)) * dl/dx^(l), or the whole J^T for softmax
+                dl_ds[l] = self.activation(l).backward(s[l], x[l], dl_dx[l])
+            if one_sample:
+                dl_dW[l] = np.outer(dl_ds[l], x[l - 1])     # dl/ds^(l) (x^(l-1))^T
+                dl_db[l] = dl_ds[l]
+            else:   # the same, summed over the samples (rows)
+                dl_dW[l] = dl_ds[l].T @ x[l - 1]
+                dl_db[l] = dl_ds[l].sum(axis=0)
+            if l > 1 or input_gradient:
+                dl_dx[l - 1] = dl_ds[l] @ W[l]              # (W^(l))^T dl/ds^(l), row by row
+        return Grads(dl_dW, dl_db, dl_ds, dl_dx)
+
+    def gradients(self, x, y, loss=losses.quadratic, input_gradient=False):
         """Forward pass, loss gradient and backward pass in one call.
+
+        With a softmax output and the cross-entropy loss the backward pass starts from
+        dl/ds^(L) = x^(L) - y, the product J_softmax^T dl/dx^(L) worked out by hand, and the
+        loss is taken from log x^(L)_j = s^(L)_j - log sum_k e^(s^(L)_k): both stay exact where
+        softmax saturates (x^(L)_j near 0), which -y_j / x^(L)_j and log x^(L)_j do not.
 
         Parameters
         ----------
         x : array, (d_0,) or (N, d_0)
         y : array, the targets: shaped like x^(L), or class labels for cross_entropy
         loss : Loss or str
+        input_gradient : bool, also compute dl/dx^(0) (see ``backward``)
 
         Returns
         -------
@@ -298,8 +347,16 @@ class MLP:
         """
         loss = losses.get(loss)
         trace = self.forward(x)
-        value, dl_dxL = loss.value_and_grad(trace.output, loss.targets(trace.output, y))
-        grads = self._backward(trace, dl_dxL)
+        xL = trace.output
+        y = loss.targets(xL, y)
+        if isinstance(loss, losses.CrossEntropy) and isinstance(self.output_sigma,
+                                                                 activations.Softmax):
+            sL = trace.s[self.L]
+            value, dl_dxL = loss.value_after_softmax(sL, y), loss.grad(xL, y)
+            grads = self._backward(trace, dl_dxL, loss.grad_after_softmax(xL, y), input_gradient)
+        else:
+            value, dl_dxL = loss.value_and_grad(xL, y)
+            grads = self._backward(trace, dl_dxL, input_gradient=input_gradient)
         grads.loss = value
         return grads
 

@@ -11,8 +11,8 @@ from ._check import NotationError
 def step(net, X, y, loss=losses.quadratic, lr=0.1):
     """One gradient-descent step W^(l) <- W^(l) - lr dL/dW^(l), b likewise.
 
-    The gradients come from ``net.backward``, so a network whose ``backward``
-    was replaced (by a student's own backward pass) trains with that one.
+    The gradients come from ``net.gradients``, or from ``net.backward`` when that
+    was replaced (by a student's own backward pass), so the network trains with that one.
 
     Parameters
     ----------
@@ -29,10 +29,14 @@ def step(net, X, y, loss=losses.quadratic, lr=0.1):
     """
     _check_lr(lr)
     loss = losses.get(loss)
-    trace = net.forward(X)
-    y = loss.targets(trace.output, y)
-    value = float(loss.value(trace.output, y))
-    grads = net.backward(trace, loss.grad(trace.output, y))
+    if "backward" in vars(net):  # a backward pass of one's own, from dl/dx^(L)
+        trace = net.forward(X)
+        y = loss.targets(trace.output, y)
+        value = float(loss.value(trace.output, y))
+        grads = net.backward(trace, loss.grad(trace.output, y))
+    else:
+        grads = net.gradients(X, y, loss)
+        value = grads.loss
     before = [(l, net.W[l], net.b[l]) for l in range(1, net.L + 1)]
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # refused below, with a message

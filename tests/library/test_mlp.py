@@ -136,7 +136,7 @@ IDS = [f"{s}-L{L}-{o[0] or s}-{o[1]}-{o[2]}-{'batch' if b else 'sample'}"
 def test_backward_matches_autograd(sigma, L, output, batch):
     net, x, y, loss = make_case(sigma, L, output, batch)
     W_before = {l: net.W[l].copy() for l in range(1, L + 1)}
-    grads = net.gradients(x, y, loss)
+    grads = net.gradients(x, y, loss, input_gradient=True)
     Y = as_one_hot(y, net.sizes[-1])
     gW, gb, gs, gx, xs, ss = reference_grads(net, x, Y, loss)
 
@@ -150,7 +150,7 @@ def test_backward_matches_autograd(sigma, L, output, batch):
         assert grads.s[l].shape == ss[l].shape
         np.testing.assert_allclose(grads.s[l], gs[l], rtol=RTOL_AUTOGRAD, atol=1e-12,
                                    err_msg=f"dl/ds^({l})")
-    for l in range(0, L + 1):  # x[0] is computed lazily, on first use
+    for l in range(0, L + 1):
         assert grads.x[l].shape == xs[l].shape
         np.testing.assert_allclose(grads.x[l], gx[l], rtol=RTOL_AUTOGRAD, atol=1e-12,
                                    err_msg=f"dl/dx^({l})")
@@ -188,7 +188,7 @@ def own_central_difference(f, x, h=1e-6):
 @pytest.mark.parametrize("batch", [False, True])
 def test_input_gradient_matches_central_differences(batch):
     net, x, y, loss = make_case("tanh", 3, OUTPUTS[0], batch, seed=2)
-    grads = net.gradients(x, y, loss)
+    grads = net.gradients(x, y, loss, input_gradient=True)
     numeric = own_central_difference(lambda v: bplib.quadratic(net(v), y), x)
     assert relative_error(grads.x[0], numeric) < TOL_FINITE_DIFF
 
@@ -378,14 +378,49 @@ def test_softmax_as_a_hidden_activation_matches_autograd(batch):
         np.testing.assert_allclose(grads.s[l], gs[l], rtol=RTOL_AUTOGRAD, atol=1e-12)
 
 
-def test_dl_dx0_is_computed_only_when_asked_for():
+def test_dl_dx0_is_computed_when_asked_for_and_never_later():
     net, x, y, loss = make_case("tanh", 2, OUTPUTS[0], batch=True, seed=6)
     grads = net.gradients(x, y, loss)
-    assert 0 not in dict(grads.x)  # not computed by the backward pass itself
-    np.testing.assert_allclose(grads.x[0], grads.s[1] @ net.W[1], rtol=1e-14)
-    assert 0 in dict(grads.x)
-    # it uses W^(1) as it was at the backward pass, even if W^(1) is replaced later
-    later = net.gradients(x, y, loss)
+    assert list(grads.x) == [1, 2] and list(grads.s) == [1, 2] == list(grads.W)
+    with pytest.raises(bplib.NotationError, match=r"dl/dx\^\(0\) was not computed.*"
+                                                  "input_gradient=True"):
+        grads.x[0]
+    assert list(grads.x) == [1, 2]  # asking computed nothing
     W1 = net.W[1].copy()
-    net.W[1] = 2 * W1
-    np.testing.assert_allclose(later.x[0], later.s[1] @ W1, rtol=1e-14)
+    full = net.gradients(x, y, loss, input_gradient=True)
+    assert list(full.x) == [0, 1, 2]  # in layer order, all there from the start
+    net.W[1] = 2 * W1  # W^(1) replaced after the backward pass: dl/dx^(0) was already computed
+    np.testing.assert_allclose(full.x[0], full.s[1] @ W1, rtol=1e-14)
+    trace = net.forward(x)
+    via_backward = net.backward(trace, bplib.quadratic.gradient(trace.output, y),
+                                input_gradient=True)
+    np.testing.assert_allclose(via_backward.x[0], via_backward.s[1] @ net.W[1], rtol=1e-14)
+
+
+def test_results_are_listed_in_layer_order():
+    net = MLP([3, 4, 5, 2], seed=0)
+    trace = net.forward(np.ones(3))
+    assert list(trace.x) == [0, 1, 2, 3] and list(trace.s) == [1, 2, 3]
+    grads = net.backward(trace, np.ones(2))
+    for part in (grads.W, grads.b, grads.s):
+        assert list(part) == [1, 2, 3] == part.keys() and len(part) == 3
+        assert [l for l, _ in part.items()] == [1, 2, 3]
+        assert [v.shape for v in part.values()] == [part[l].shape for l in (1, 2, 3)]
+    assert list(grads.x) == [1, 2, 3] and 0 not in grads.x and 3 in grads.x
+    assert "1: array(4, 3)" in repr(grads.W)
+
+
+def test_backward_reads_like_the_slide(rng):
+    """The four equations, from l = L down to 1, checked on the results of one backward pass."""
+    net = MLP([3, 4, 5, 2], sigma="tanh", seed=1)
+    X = rng.normal(size=(6, 3))
+    trace = net.forward(X)
+    dl_dxL = rng.normal(size=(6, 2))
+    grads = net.backward(trace, dl_dxL, input_gradient=True)
+    np.testing.assert_array_equal(grads.x[3], dl_dxL)
+    for l in (3, 2, 1):
+        dsigma = 1 - np.tanh(trace.s[l]) ** 2
+        np.testing.assert_allclose(grads.s[l], dsigma * grads.x[l], rtol=1e-12)
+        np.testing.assert_allclose(grads.W[l], grads.s[l].T @ trace.x[l - 1], rtol=1e-12)
+        np.testing.assert_allclose(grads.b[l], grads.s[l].sum(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(grads.x[l - 1], grads.s[l] @ net.W[l], rtol=1e-12)
