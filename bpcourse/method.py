@@ -296,7 +296,7 @@ def _changed(before, value):
         return not all(np.array_equal(a, value.W[l]) for l, a in zip(value.W, before["W"])) or \
             not all(np.array_equal(a, value.b[l]) for l, a in zip(value.b, before["b"]))
     if isinstance(value, Trace):
-        return any(not np.array_equal(before[k][l], getattr(value, k).get(l))
+        return any(not np.array_equal(before[k][l], getattr(value, k)[l])
                    for k in ("x", "s") for l in before[k])
     return len(value) != len(before) or not all(np.array_equal(a, b) for a, b in zip(before, value))
 
