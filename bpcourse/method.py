@@ -179,13 +179,13 @@ class Tracer:
             self.counts[self.counted[code]] += 1
 
     def __enter__(self):
-        self._old = sys.getprofile()
-        sys.setprofile(self._profile)
+        self._old, self._hook = sys.getprofile(), self._profile   # one bound method, to compare
+        sys.setprofile(self._hook)
         return self
 
     def __exit__(self, *exc):
         # An answer that turned the watch off (sys.setprofile) is refused, not trusted.
-        self.tampered = sys.getprofile() is not self._profile
+        self.tampered = sys.getprofile() is not self._hook
         if self.tampered:
             self.called.append("sys.setprofile, which turns off the check's watch")
         sys.setprofile(self._old)
