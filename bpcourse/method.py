@@ -179,11 +179,15 @@ class Tracer:
             self.counts[self.counted[code]] += 1
 
     def __enter__(self):
-        self._old = sys.getprofile()
-        sys.setprofile(self._profile)
+        self._old, self._hook = sys.getprofile(), self._profile   # one bound method, to compare
+        sys.setprofile(self._hook)
         return self
 
     def __exit__(self, *exc):
+        # An answer that turned the watch off (sys.setprofile) is refused, not trusted.
+        self.tampered = sys.getprofile() is not self._hook
+        if self.tampered:
+            self.called.append("sys.setprofile, which turns off the check's watch")
         sys.setprofile(self._old)
         return False
 
@@ -287,18 +291,24 @@ def _snapshot(value):
     return None
 
 
+def _same(a, b):
+    # Rounding is not a change: w + h - 2h + h need not be w to the last bit.
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-12, atol=1e-15))
+
+
 def _changed(before, value):
     if before is None:
         return False
     if isinstance(value, np.ndarray):
-        return not np.array_equal(before, value)
+        return not _same(before, value)
     if isinstance(value, MLP):
-        return not all(np.array_equal(a, value.W[l]) for l, a in zip(value.W, before["W"])) or \
-            not all(np.array_equal(a, value.b[l]) for l, a in zip(value.b, before["b"]))
+        return not all(_same(a, value.W[l]) for l, a in zip(value.W, before["W"])) or \
+            not all(_same(a, value.b[l]) for l, a in zip(value.b, before["b"]))
     if isinstance(value, Trace):
-        return any(not np.array_equal(before[k][l], getattr(value, k)[l])
+        return any(not _same(before[k][l], getattr(value, k)[l])
                    for k in ("x", "s") for l in before[k])
-    return len(value) != len(before) or not all(np.array_equal(a, b) for a, b in zip(before, value))
+    return len(value) != len(before) or not all(_same(a, b) for a, b in zip(before, value))
 
 
 def _parameter_names(fn, n):
@@ -336,6 +346,10 @@ def numpy_error(error, hint=""):
         said = (f"numpy could not combine arrays of shapes {broadcast.group(1).strip()} entry by "
                 "entry: element-wise operations need the same shape (or a row added to every "
                 "row, as b^(l) in S = X W^T + b)")
+    elif re.search(r"index -?\d+ is out of bounds for axis \d+ with size \d+", text):
+        size = re.search(r"with size (\d+)", text).group(1)
+        said = (f"an index ran past the end of an axis of size {size}, whose indices are "
+                f"0..{int(size) - 1}: neurons j, k are numbered from 0, as in numpy")
     else:
         return None
     return f"{said}. {hint}".strip()

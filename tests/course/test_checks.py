@@ -102,6 +102,18 @@ def test_the_profiler_of_the_caller_is_put_back():
         sys.setprofile(None)
 
 
+def test_an_answer_that_turns_the_watch_off_is_refused():
+    import sys
+
+    def sneaky(f, x):
+        sys.setprofile(None)
+        return bplib.jacobian(f, x)
+    with pytest.raises(method.Delegated) as info:
+        method.run(sneaky, np.sin, np.ones(2), rules=method.Rules("x", method.FINITE_DIFFERENCES))
+    assert "sys.setprofile" in str(info.value)
+    assert sys.getprofile() is None
+
+
 def test_watched_arrays_count_samples_and_products():
     log = method.Log()
     X = method.watched(np.ones((3, 2)), "X", log)
@@ -121,6 +133,9 @@ def test_numpy_shape_errors_are_said_in_the_lectures_words():
         method.run(wrong, np.ones((4, 3)), np.ones(3), hint="W^(l) has shape (d_l, d_{l-1})")
     assert "matrix product" in str(info.value) and "W^(l) has shape" in str(info.value)
     assert "Input operand" not in str(info.value)
+    with pytest.raises(AssertionError) as info:
+        method.run(lambda x: x[3], np.ones(3))
+    assert "numbered from 0" in str(info.value)
 
 
 # --- grading: a hidden test reports delegation, the grader scores it 0 -----------------------

@@ -1,0 +1,161 @@
+"""Right answers written the many ways students write them: no check may refuse one."""
+
+RIGHT = [
+    ("weight_shape", "def weight_shape(sizes, l):\n    return sizes[l], sizes[l - 1]"),
+    ("weight_shape", "def weight_shape(sizes, l):\n    d = np.array(sizes)\n"
+                     "    return tuple(int(v) for v in d[[l, l - 1]])"),
+    ("numerical_jacobian",
+     "def numerical_jacobian(f, x, h=1e-5):\n"
+     "    J = np.zeros((len(f(x)), len(x)))\n"
+     "    for j in range(len(x)):\n"
+     "        old = x[j]\n"
+     "        x[j] = old + h\n"
+     "        up = f(x)\n"
+     "        x[j] = old - h\n"
+     "        down = f(x)\n"
+     "        x[j] = old\n"
+     "        J[:, j] = (up - down) / (2 * h)\n"
+     "    return J"),
+    ("numerical_jacobian",
+     "def numerical_jacobian(f, x, h=1e-5):\n"
+     "    E = h * np.eye(x.size)\n"
+     "    return np.array([(f(x + e) - f(x - e)) / (2 * h) for e in E]).T"),
+    ("neuron", "def neuron(W, b, x_prev, j, sigma):\n"
+               "    return sigma(sum(W[j, k] * x_prev[k] for k in range(len(x_prev))) + b[j])"),
+    ("neuron", "def neuron(W, b, x_prev, j, sigma):\n"
+               "    s = 0\n"
+               "    for w, xk in zip(W[j], x_prev):\n"
+               "        s = s + w * xk\n"
+               "    return sigma(s + b[j])"),
+    ("neuron", "def neuron(W, b, x_prev, j, sigma):\n"
+               "    s = b[j]\n"
+               "    for k, xk in enumerate(x_prev):\n"
+               "        s += W[j][k] * xk\n"
+               "    return float(sigma(s))"),
+    ("weighted_input", "def weighted_input(W, b, x_prev):\n    return np.dot(W, x_prev) + b"),
+    ("weighted_input", "def weighted_input(W, b, x_prev):\n    return W.dot(x_prev) + b"),
+    ("weighted_input", "def weighted_input(W, b, x_prev):\n    return x_prev @ W.T + b"),
+    ("weighted_input", "def weighted_input(W, b, x_prev):\n"
+                       "    return np.einsum('jk,k->j', W, x_prev) + b"),
+    ("forward", "def forward(net, x):\n"
+                "    xs = [x]\n"
+                "    for l in range(1, net.L + 1):\n"
+                "        s = np.dot(net.W[l], xs[-1]) + net.b[l]\n"
+                "        xs.append(net.activation(l)(s))\n"
+                "    return xs[-1]"),
+    ("forward", "def forward(net, x):\n"
+                "    for l in range(1, net.L + 1):\n"
+                "        x = net.activation(l)(x @ net.W[l].T + net.b[l])\n"
+                "    return x"),
+    ("forward_batch", "def forward_batch(net, X):\n"
+                      "    for l in range(1, net.L + 1):\n"
+                      "        X = net.activation(l)(np.dot(X, net.W[l].T) + net.b[l])\n"
+                      "    return X"),
+    ("forward_batch", "def forward_batch(net, X):\n"
+                      "    A = X\n"
+                      "    for l in range(1, net.L + 1):\n"
+                      "        A = net.activation(l)((net.W[l] @ A.T).T + net.b[l])\n"
+                      "    return A"),
+    ("forward_batch", "def forward_batch(net, X):\n"
+                      "    for l in range(1, net.L + 1):\n"
+                      "        X = net.activation(l)(np.einsum('nk,jk->nj', X, net.W[l]) + net.b[l])\n"
+                      "    return X"),
+    ("finite_difference_gradients",
+     "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+     "    dW, db = {}, {}\n"
+     "    for l in range(1, net.L + 1):\n"
+     "        W = net.W[l]\n"
+     "        g = np.zeros(W.shape)\n"
+     "        for j in range(W.shape[0]):\n"
+     "            for k in range(W.shape[1]):\n"
+     "                Wp = W.copy(); Wp[j, k] += h\n"
+     "                Wm = W.copy(); Wm[j, k] -= h\n"
+     "                net.W[l] = Wp; up = loss(net(x), y)\n"
+     "                net.W[l] = Wm; down = loss(net(x), y)\n"
+     "                net.W[l] = W\n"
+     "                g[j, k] = (up - down) / (2 * h)\n"
+     "        dW[l] = g\n"
+     "        b = net.b[l]\n"
+     "        g = np.zeros(b.shape)\n"
+     "        for j in range(len(b)):\n"
+     "            bp = b.copy(); bp[j] += h\n"
+     "            bm = b.copy(); bm[j] -= h\n"
+     "            net.b[l] = bp; up = loss(net(x), y)\n"
+     "            net.b[l] = bm; down = loss(net(x), y)\n"
+     "            net.b[l] = b\n"
+     "            g[j] = (up - down) / (2 * h)\n"
+     "        db[l] = g\n"
+     "    return dW, db"),
+    ("finite_difference_gradients",
+     "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+     "    print('loss before:', loss(net(x), y))\n"
+     "    dW, db = {}, {}\n"
+     "    for l in range(1, net.L + 1):\n"
+     "        for P, G in ((net.W, dW), (net.b, db)):\n"
+     "            t = P[l]\n"
+     "            G[l] = np.zeros_like(t)\n"
+     "            for i in np.ndindex(t.shape):\n"
+     "                t[i] += h; up = loss(net(x), y)\n"
+     "                t[i] -= 2 * h; down = loss(net(x), y)\n"
+     "                t[i] += h\n"
+     "                G[l][i] = (up - down) / (2 * h)\n"
+     "    return dW, db"),
+    ("df", "def df(x):\n    return 2 * x * np.cos(x * x) * np.exp(np.sin(x * x))"),
+    ("df", "def df(x):\n    u = np.square(x)\n    v = np.sin(u)\n"
+           "    return np.exp(v) * np.cos(u) * (2 * x)"),
+    ("df", "def df(x):\n"
+           "    return bplib.exp(bplib.sin(x ** 2)) * bplib.cos(x ** 2) * 2 * x"),
+    ("chain_derivative", "def chain_derivative(stages, x):\n"
+                         "    a, running = x, 1.0\n"
+                         "    for f in stages:\n"
+                         "        running *= f.derivative(a)\n"
+                         "        a = f(a)\n"
+                         "    return float(a), float(running)"),
+    ("chain_derivative", "def chain_derivative(stages, x):\n"
+                         "    values = [x]\n"
+                         "    for f in stages:\n"
+                         "        values.append(f(values[-1]))\n"
+                         "    d = 1.0\n"
+                         "    for f, a in zip(stages, values):\n"
+                         "        d = d * f.derivative(a)\n"
+                         "    return values[-1], d"),
+    ("jacobian_sin_linear", "def jacobian_sin_linear(A, b, x):\n"
+                            "    return np.cos(A @ x + b)[:, None] * A"),
+    ("jacobian_sin_linear", "def jacobian_sin_linear(A, b, x):\n"
+                            "    return (np.cos(A @ x + b) * A.T).T"),
+    ("jacobian_sin_linear", "def jacobian_sin_linear(A, b, x):\n"
+                            "    return np.diag(np.cos(np.dot(A, x) + b)).dot(A)"),
+    ("gradient_from_left", "def gradient_from_left(jacobians, dl_dxN):\n"
+                           "    g = dl_dxN\n"
+                           "    for J in jacobians[::-1]:\n"
+                           "        g = J.T @ g\n"
+                           "    return g"),
+    ("gradient_from_left", "import functools\n"
+                           "def gradient_from_left(jacobians, dl_dxN):\n"
+                           "    return functools.reduce(lambda g, J: np.dot(g, J),"
+                           " reversed(jacobians), dl_dxN)"),
+    ("backward", "def backward(net, trace, dl_dxL):\n"
+                 "    dW, db = {}, {}\n"
+                 "    g = np.atleast_2d(dl_dxL)\n"
+                 "    for l in range(net.L, 0, -1):\n"
+                 "        s, xl = np.atleast_2d(trace.s[l]), np.atleast_2d(trace.x[l])\n"
+                 "        dl_ds = net.activation(l).backward(s, xl, g)\n"
+                 "        dW[l] = dl_ds.T @ np.atleast_2d(trace.x[l - 1])\n"
+                 "        db[l] = dl_ds.sum(axis=0)\n"
+                 "        g = dl_ds @ net.W[l]\n"
+                 "    return SimpleNamespace(W=dW, b=db)"),
+    ("backward", "def backward(net, trace, dl_dxL):\n"
+                 "    dW, db = {}, {}\n"
+                 "    dl_dx = dl_dxL\n"
+                 "    for l in reversed(range(1, net.L + 1)):\n"
+                 "        act = net.activation(l)\n"
+                 "        if act.name == 'softmax':\n"
+                 "            dl_ds = act.backward(trace.s[l], trace.x[l], dl_dx)\n"
+                 "        else:\n"
+                 "            dl_ds = act.derivative(trace.s[l]) * dl_dx\n"
+                 "        x_prev = trace.x[l - 1]\n"
+                 "        dW[l] = np.einsum('nj,nk->jk', np.atleast_2d(dl_ds), np.atleast_2d(x_prev))\n"
+                 "        db[l] = dl_ds if dl_ds.ndim == 1 else np.sum(dl_ds, axis=0)\n"
+                 "        dl_dx = (net.W[l].T @ dl_ds.T).T\n"
+                 "    return SimpleNamespace(W=dW, b=db)"),
+]
