@@ -12,13 +12,15 @@ import numpy as np
 import sympy
 
 from bplib import calculus
+from bplib.widgets.graph import ScalarGraph
+from bplib.widgets.graph import explain as explain_edge
 
 from .method import CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, Rules, pair, reference, run, \
     watched
 
 DF = Rules("f'(x) as a formula you worked out, not finite differences or bplib's derivative",
            {**FINITE_DIFFERENCES, **OWN_DERIVATIVES, **CHAIN})
-CHAIN_LOOP = Rules("the chain rule as your own loop: a running product of f_i'(a_{i-1})",
+CHAIN_LOOP = Rules("the chain rule as your own loop: a running product of f_i'(u_{i-1})",
                    {**FINITE_DIFFERENCES, **CHAIN})
 
 CHAIN_RULE = ("differentiate the outer function keeping the inside the same, "
@@ -157,17 +159,17 @@ def _chain(stages, x, at="input", start=1.0, combine="product"):
 CHAIN_MISTAKES = [
     (dict(at="x"), "every local derivative was taken at x; f_i' must be taken at "
                    "f_{i-1}(...f_1(x)), the value that enters f_i"),
-    (dict(at="output"), "each local derivative was taken at the value f_i leaves, f_i(a); "
+    (dict(at="output"), "each local derivative was taken at the value f_i leaves, f_i(u); "
                         "f_i' is taken at the value that enters f_i: compute the derivative "
-                        "before you update a"),
+                        "before you update u"),
     (dict(start=0.0), "the running product started at 0 stays 0; start it at 1, the "
                       "derivative of x with respect to itself"),
     (dict(start=0.0, combine="sum"), "that is a sum of the local derivatives; the chain rule "
-                                     "multiplies them: running = f_i'(a) * running"),
+                                     "multiplies them: running = f_i'(u) * running"),
     (dict(combine="sum"), "that is a sum of the local derivatives; the chain rule multiplies "
-                          "them: running = f_i'(a) * running"),
+                          "them: running = f_i'(u) * running"),
     (dict(combine="last"), "only the last local derivative is left: the running product "
-                           "multiplies every factor, running = f_i'(a) * running"),
+                           "multiplies every factor, running = f_i'(u) * running"),
 ]
 
 
@@ -202,3 +204,51 @@ def test_chain_derivative(student_chain):
                     raise AssertionError(f"for {name} at x = {x}: {message}")
             raise AssertionError(f"for {name} at x = {x}: the derivative should be {want:.6f}, "
                                  f"got {deriv:.6f}")
+
+
+# --- the multivariable chain rule on a graph with fan-out ----------------------------------------
+
+GRAPH = ScalarGraph(
+    ["x", "w"],
+    [("u", "mul", ("w", "x")), ("v", "sigma", ("u",)), ("p", "add", ("v", "x")),
+     ("l", "square", ("p",))],
+    positions={"x": (0, 0), "w": (0, 1), "u": (1, 1), "v": (2, 1), "p": (3, 0), "l": (4, 0)})
+AT = {"x": 1.5, "w": -0.8}   # the widget's point; the check uses others too
+GRAPH_RULES = Rules("each node's gradient by the chain rule, written yourself from the output down",
+                    {**FINITE_DIFFERENCES, **CHAIN, **OWN_DERIVATIVES,
+                     "bplib's graph backward pass": ScalarGraph.gradients})
+
+
+@reference
+def graph_gradients(x, w):
+    """dl/dv for every node v of l = (sigma(w x) + x)^2: the reference.
+
+    Returns
+    -------
+    dict {"p", "v", "u", "w", "x": float}
+    """
+    grads = GRAPH.gradients({"x": x, "w": w})
+    return {name: grads[name] for name in GRAPH.backward_order()}
+
+
+def test_graph_gradients(student_fn):
+    """Each node's gradient, from the output down; a wrong one names its edge."""
+    for x, w in ((1.5, -0.8), (-0.7, 1.3)):
+        got = run(student_fn, x, w, rules=GRAPH_RULES).value
+        if not isinstance(got, dict):
+            raise AssertionError(f"return a dict {{node name: gradient}}, e.g. "
+                                 f"{{'p': dl_dp, 'v': dl_dv, ...}}, got {type(got).__name__}")
+        missing = [n for n in GRAPH.backward_order() if n not in got]
+        if missing:
+            raise AssertionError(f"the dict has no gradient for {', '.join(missing)}: give one for "
+                                 "every node p, v, u, w, x")
+        grads = GRAPH.gradients({"x": x, "w": w})
+        for name in GRAPH.backward_order():
+            try:
+                value = float(np.asarray(got[name], dtype=float))
+            except (TypeError, ValueError):
+                raise AssertionError(f"dl/d{name} should be a number, got "
+                                     f"{type(got[name]).__name__}") from None
+            if not np.isclose(value, grads[name], rtol=1e-8, atol=1e-12):
+                raise AssertionError(f"at x = {x}, w = {w}: " +
+                                     explain_edge(GRAPH, {"x": x, "w": w}, name, value, grads))
