@@ -24,6 +24,12 @@ TESTS = {
     "jacobian_sin_linear": nb07.test_jacobian_sin_linear,
     "gradient_from_left": nb07.test_gradient_from_left,
     "backward": nb08.test_backward,
+    "graph_gradients": nb06.test_graph_gradients,
+    "gradient_forward_mode": nb07.test_gradient_forward_mode,
+    "output_weight_gradient": nb08.test_output_weight_gradient,
+    "hidden_weight_gradient": nb08.test_hidden_weight_gradient,
+    "local_derivative": nb08.test_local_derivative,
+    "softmax_cross_entropy_delta": nb08.test_softmax_cross_entropy_delta,
 }
 
 
