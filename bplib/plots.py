@@ -137,10 +137,17 @@ def plot_decision_regions(net, X, y, ax=None, resolution=150):
     return ax
 
 
-def plot_gradient_field(f, xlim=(-2, 2), ylim=(-2, 2), ax=None, n=15):
-    """Contours of f: R^2 -> R with its gradient as arrows (by central differences).
+def plot_gradient_field(f, xlim=(-2, 2), ylim=(-2, 2), ax=None, n=15, grad=None):
+    """Contours of f: R^2 -> R with its gradient as arrows.
 
     The arrows point uphill, across the contour lines.
+
+    Parameters
+    ----------
+    f : callable, x of shape (2,) -> float
+    grad : callable, optional
+        The gradient by formula, x of shape (2,) -> array of shape (2,); by central
+        differences when not given.
     """
     from .calculus import gradient
 
@@ -150,9 +157,16 @@ def plot_gradient_field(f, xlim=(-2, 2), ylim=(-2, 2), ax=None, n=15):
     Z = np.array([[f(np.array([a, b])) for a in xs] for b in ys])
     ax.contour(XX, YY, Z, levels=15, cmap="viridis")
     qa, qb = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
-    G = np.array([gradient(f, np.array([a, b])) for a, b in zip(qa.ravel(), qb.ravel())])
-    ax.quiver(qa, qb, G[:, 0].reshape(qa.shape), G[:, 1].reshape(qa.shape), color="tab:red", angles="xy", pivot="mid")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    grad = grad or (lambda x: gradient(f, x))
+    G = np.array([np.asarray(grad(np.array([a, b])), dtype=float).reshape(2)
+                  for a, b in zip(qa.ravel(), qb.ravel())])
+    if np.any(G):
+        ax.quiver(qa, qb, G[:, 0].reshape(qa.shape), G[:, 1].reshape(qa.shape), color="tab:red",
+                  angles="xy", pivot="mid")
+    else:   # arrows of length 0 cannot be scaled
+        ax.text(0.5, 0.5, "the gradient is 0 everywhere: no arrows", transform=ax.transAxes,
+                ha="center", color="tab:red")
+    ax.set_xlabel("$x_0$")
+    ax.set_ylabel("$x_1$")
     ax.set_aspect("equal")
     return ax
