@@ -46,7 +46,8 @@ def _array(value, what):
     try:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise AssertionError(f"{what} should be a numpy array, got {type(value).__name__}") from None
+        raise AssertionError(f"{what} should be a numpy array, "
+                             f"got {type(value).__name__}") from None
 
 
 def _variant(net, x, batch, transpose=False, one_sample=False, bias="inside", sigma="own",

@@ -40,7 +40,8 @@ MISTAKES = {
         "multiply by the derivative of the inner function, 2x."),
     "cos(x)*exp(sin(x**2))": (
         "Two links are off: cos(x) should be cos(x^2) (keep the inside the same), and the "
-        f"factor 2x, the derivative of the inner function x^2, is missing. {CHAIN_RULE.capitalize()}."),
+        "factor 2x, the derivative of the inner function x^2, is missing. "
+        f"{CHAIN_RULE.capitalize()}."),
     "2*x*cos(2*x)*exp(sin(x**2))": (
         "cos(2x) should be cos(x^2): keep the inside the same when you differentiate the outer "
         "function; the inner derivative 2x is a separate factor."),
@@ -188,8 +189,8 @@ def test_chain_derivative(student_chain):
             want_value, want = _chain(stages, x)
             if np.isclose(value, want, rtol=1e-9) and np.isclose(deriv, want_value, rtol=1e-9) \
                     and not np.isclose(want, want_value):
-                raise AssertionError("value and derivative are swapped: return (value, derivative), "
-                                     "`return a, running`")
+                raise AssertionError("value and derivative are swapped: return (value, "
+                                     "derivative), `return a, running`")
             assert np.isclose(value, want_value, rtol=1e-9), (
                 f"for {name} at x = {x} the value should be {want_value:.6f}, got {value:.6f}: "
                 "apply the stages in order, f_1 first")

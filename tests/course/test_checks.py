@@ -1,4 +1,5 @@
-"""The checks' machinery: references, the shared mistake table, check/passes, delegation in grading."""
+"""The checks' machinery: references, the shared mistake table, check and passes, and
+delegation in grading."""
 import numpy as np
 import pytest
 
