@@ -13,7 +13,7 @@ import numpy as np
 
 from bplib import activations
 
-from .method import FORWARD, Log, Rules, reference, run, watched
+from .method import FORWARD, Log, MethodError, Rules, reference, run, watched
 
 NEURON = Rules("the sum over k written as a for loop, as on the slide", FORWARD)
 LAYER = Rules("s^l = W^l x^{l-1} + b^l as one matrix-vector product", FORWARD)
@@ -77,7 +77,7 @@ def test_neuron(neuron):
         f"yours is {got:.6f}")
     if log["x", "item"] < len(x_prev) and log["W", "item"] < len(x_prev) and not (
             log["x", "iter"] or log["W", "iter"]):
-        raise AssertionError("the value is right, but the exercise asks for the sum over k as a "
+        raise MethodError("the value is right, but the exercise asks for the sum over k as a "
                              "for loop, as on the slide: s_j = b[j], then for k in "
                              "range(len(x_prev)): s_j += W[j, k] * x_prev[k]")
     W, b, x_prev = _case(3, 5, seed=4)
@@ -115,7 +115,7 @@ def test_weighted_input(weighted_input):
         raise AssertionError("the bias is missing: s^l = W^l x^{l-1} + b^l")
     assert np.allclose(got, W @ x_prev + b), "s^l should be W^l x^{l-1} + b^l; yours differs"
     if log["W", "item"] or log["W", "iter"] or log["x", "item"] or log["x", "iter"]:
-        raise AssertionError("the value is right, but the exercise asks for the whole layer "
+        raise MethodError("the value is right, but the exercise asks for the whole layer "
                              "without a loop: W @ x_prev is the matrix-vector product that "
                              "computes every s^l_j at once")
     W, b, x_prev = _case(2, 6, seed=6)

@@ -13,8 +13,8 @@ import sympy
 
 from bplib import calculus
 
-from .method import CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, Rules, pair, reference, run, \
-    watched
+from .method import CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules, pair, \
+    reference, run, watched
 
 DF = Rules("f'(x) as a formula you worked out, not finite differences or bplib's derivative",
            {**FINITE_DIFFERENCES, **OWN_DERIVATIVES, **CHAIN})
@@ -123,7 +123,7 @@ def test_df(student_df):
     got = _numbers(run(student_df, watched(PROBE, "x", log), rules=DF).value, PROBE.shape, "df(x)")
     assert np.allclose(got, df(PROBE), rtol=1e-6, atol=1e-9), explain(got, PROBE)
     if log["x", "nudge"]:
-        raise AssertionError("your df adds a small h to x: that is a finite difference, "
+        raise MethodError("your df adds a small h to x: that is a finite difference, "
                              "(f(x + h) - f(x - h)) / 2h; the exercise asks for the formula "
                              "the chain rule gives, e^(sin(x^2)) times the inner derivatives")
 
