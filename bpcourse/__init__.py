@@ -74,7 +74,8 @@ def attempt(fn, reference, *args, what=None):
     try:
         return fn(*args)
     except NotImplementedError:
-        print(f"note: using bplib's reference for {what or fn.__name__} until your exercise is done")
+        print(f"note: using bplib's reference for {what or fn.__name__} "
+              "until your exercise is done")
     except Exception as e:  # keep the notebook going; the check cell says what is wrong
         print(f"note: your {what or fn.__name__} raised {type(e).__name__}: {e}; "
               "using bplib's reference")

@@ -29,10 +29,11 @@ The API, for a new exercise::
                   count={"forward passes": MLP.forward})
         out.value, out.counts["forward passes"]
 
-A forbidden call raises :class:`Delegated` (an AssertionError, so ``check``
-prints it as "not right yet"); the hidden tests of a graded cell use
-``bpcourse.report.watch`` with the same rules, and the grader scores such an
-answer 0 and flags it.
+A forbidden call raises :class:`Delegated`, a right value reached by a
+forbidden method :class:`MethodError` (both AssertionErrors, which ``check``
+prints). The hidden tests of a graded cell use ``bpcourse.report.watch`` with
+the same rules and ``bpcourse.report.hold_to_method`` with the same check, and
+the grader scores such an answer 0 and flags it.
 """
 import inspect
 import re
@@ -52,6 +53,10 @@ class Delegated(AssertionError):
     def __init__(self, message, names):
         super().__init__(message)
         self.names = tuple(names)
+
+
+class MethodError(AssertionError):
+    """The answer's numbers are right, but it used a method its exercise forbids."""
 
 
 def _code(fn):

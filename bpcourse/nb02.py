@@ -29,8 +29,8 @@ def _difference(f, x, h, forward=False):
     """Central (or forward) differences with step h, one column per x_j."""
     x = np.asarray(x, dtype=float)
     fx = np.asarray(f(x), dtype=float)
-    cols = [((np.asarray(f(x + h * e), dtype=float) - fx) / h) if forward else
-            (np.asarray(f(x + h * e), dtype=float) - np.asarray(f(x - h * e), dtype=float)) / (2 * h)
+    at = lambda v: np.asarray(f(v), dtype=float)  # noqa: E731
+    cols = [(at(x + h * e) - fx) / h if forward else (at(x + h * e) - at(x - h * e)) / (2 * h)
             for e in np.eye(x.size)]
     return np.stack(cols, axis=1)
 
@@ -38,7 +38,9 @@ def _difference(f, x, h, forward=False):
 def _named(got, f, x, h):
     """The named mistake that gives ``got``, or None."""
     want = _difference(f, x, h)
-    close = lambda a: a.shape == got.shape and np.allclose(got, a, rtol=1e-6, atol=1e-8)  # noqa: E731
+    def close(a):
+        return a.shape == got.shape and np.allclose(got, a, rtol=1e-6, atol=1e-8)
+
     if close(_difference(f, x, h, forward=True)):
         return ("these are forward differences (f(x + h) - f(x)) / h, with an error of order h; "
                 "use central differences (f(x + h) - f(x - h)) / (2h), whose error is of order h^2")
@@ -63,7 +65,8 @@ def test_numerical_jacobian(numerical_jacobian):
     assert got.shape != want.T.shape or got.shape == want.shape, (
         f"your Jacobian has shape {got.shape} = (n, m); J has one row per component f_i and one "
         f"column per input x_j: shape (m, n) = {want.shape}")
-    assert got.shape == want.shape, f"for f: R^2 -> R^3, J has shape (m, n) = (3, 2), got {got.shape}"
+    assert got.shape == want.shape, (
+        f"for f: R^2 -> R^3, J has shape (m, n) = (3, 2), got {got.shape}")
     assert np.all(np.isfinite(got)), "your Jacobian holds NaN or infinite values"
     named = _named(got, f_example, x, 1e-5)
     if named:
@@ -72,7 +75,8 @@ def test_numerical_jacobian(numerical_jacobian):
     if err > 1e-6:
         i, j = np.unravel_index(np.argmax(np.abs(got - want)), want.shape)
         raise AssertionError(
-            f"J[{i}, {j}] should be df_{i}/dx_{j} = {want[i, j]:.6f}, yours is {got[i, j]:.6f}"
+            f"J[{i}, {j}] should be df_{i}/dx_{j} = {want[i, j]:.6f}, "
+            f"yours is {got[i, j]:.6f}"
             + (" (is h too large or too small? h = 1e-5 works)" if err < 1e-2 else ""))
     # The step h is the caller's: with h = 0.01 central differences are off by about h^2 / 6.
     h = 1e-2

@@ -13,7 +13,7 @@ import numpy as np
 
 from bplib import activations
 
-from .method import FORWARD, Log, Rules, reference, run, watched
+from .method import FORWARD, Log, MethodError, Rules, reference, run, watched
 
 NEURON = Rules("the sum over k written as a for loop, as on the slide", FORWARD)
 LAYER = Rules("s^l = W^l x^{l-1} + b^l as one matrix-vector product", FORWARD)
@@ -73,10 +73,11 @@ def test_neuron(neuron):
             raise AssertionError(f"the term k = {k} is missing from the sum: k runs over every "
                                  "neuron of layer l-1, range(len(x_prev))")
     assert np.isclose(got, sigma(s_j)), (
-        f"x^l_j should be sigma(sum_k w^l_jk x^(l-1)_k + b^l_j) = {sigma(s_j):.6f}, yours is {got:.6f}")
+        f"x^l_j should be sigma(sum_k w^l_jk x^(l-1)_k + b^l_j) = {sigma(s_j):.6f}, "
+        f"yours is {got:.6f}")
     if log["x", "item"] < len(x_prev) and log["W", "item"] < len(x_prev) and not (
             log["x", "iter"] or log["W", "iter"]):
-        raise AssertionError("the value is right, but the exercise asks for the sum over k as a "
+        raise MethodError("the value is right, but the exercise asks for the sum over k as a "
                              "for loop, as on the slide: s_j = b[j], then for k in "
                              "range(len(x_prev)): s_j += W[j, k] * x_prev[k]")
     W, b, x_prev = _case(3, 5, seed=4)
@@ -102,7 +103,8 @@ def test_weighted_input(weighted_input):
         got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
         raise AssertionError(f"return a numpy array, got {type(got).__name__}") from None
-    assert got.shape == (4,), f"s^l has one entry per neuron of layer l: shape (d_l,) = (4,), got {got.shape}"
+    assert got.shape == (4,), (
+        f"s^l has one entry per neuron of layer l: shape (d_l,) = (4,), got {got.shape}")
     if np.allclose(got, W.T @ x_prev + b):
         raise AssertionError("s^(l) should be W^(l) x^(l-1) + b^(l); yours looks like "
                              "W^(l)^T x^(l-1) + b^(l) (or x @ W): check the order of j and k")
@@ -113,12 +115,12 @@ def test_weighted_input(weighted_input):
         raise AssertionError("the bias is missing: s^l = W^l x^{l-1} + b^l")
     assert np.allclose(got, W @ x_prev + b), "s^l should be W^l x^{l-1} + b^l; yours differs"
     if log["W", "item"] or log["W", "iter"] or log["x", "item"] or log["x", "iter"]:
-        raise AssertionError("the value is right, but the exercise asks for the whole layer "
+        raise MethodError("the value is right, but the exercise asks for the whole layer "
                              "without a loop: W @ x_prev is the matrix-vector product that "
                              "computes every s^l_j at once")
     W, b, x_prev = _case(2, 6, seed=6)
     got = np.asarray(run(weighted_input, W.copy(), b.copy(), x_prev.copy(), rules=LAYER,
                          hint=HINT + ": s^l = W^l x^{l-1}, W on the left").value, dtype=float)
     assert got.shape == (2,) and np.allclose(got, W @ x_prev + b), (
-        "for W^l of shape (d_l, d_{l-1}) = (2, 6), s^l has shape (2,) and equals W^l x^{l-1} + b^l; "
-        "yours differs")
+        "for W^l of shape (d_l, d_{l-1}) = (2, 6), s^l has shape (2,) and equals "
+        "W^l x^{l-1} + b^l; yours differs")

@@ -12,7 +12,8 @@ from bplib import activations
 from bplib.calculus import Function
 from bplib.mlp import MLP
 
-from .method import BACKPROP, FINITE_DIFFERENCES, FORWARD, Log, Rules, reference, run, watched
+from .method import BACKPROP, FINITE_DIFFERENCES, FORWARD, Log, MethodError, Rules, reference, \
+    run, watched
 
 RULES = Rules("your own forward pass with net.W[l], net.b[l] and net.activation(l)",
               {**FORWARD, **BACKPROP, **FINITE_DIFFERENCES})
@@ -46,7 +47,8 @@ def _array(value, what):
     try:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise AssertionError(f"{what} should be a numpy array, got {type(value).__name__}") from None
+        raise AssertionError(f"{what} should be a numpy array, "
+                             f"got {type(value).__name__}") from None
 
 
 def _variant(net, x, batch, transpose=False, one_sample=False, bias="inside", sigma="own",
@@ -158,7 +160,7 @@ def test_forward_batch(forward_batch):
                              f"so X^(L) has shape (N, d_L) = {want.shape}")
     if got.shape == want.shape and np.allclose(got, want):
         if log["X", "item"] or log["X", "iter"] or out.counts["sigma"] > net.L:
-            raise AssertionError(
+            raise MethodError(
                 "the values are right, but your code loops over the samples; the exercise "
                 "asks for no loop over the samples: one matrix product per layer, "
                 "S = X W^T + b, handles every row at once")

@@ -15,7 +15,7 @@ import numpy as np
 from bplib import losses
 from bplib.mlp import MLP
 
-from .method import BACKPROP, CHAIN, FINITE_DIFFERENCES, Rules, pair, reference, run
+from .method import BACKPROP, CHAIN, FINITE_DIFFERENCES, MethodError, Rules, pair, reference, run
 
 RULES = Rules("finite differences, not backprop: nudge each parameter by +h and -h yourself "
               "and run the forward pass net(x)", {**BACKPROP, **FINITE_DIFFERENCES, **CHAIN})
@@ -118,12 +118,14 @@ def test_finite_differences(student_fn):
                                  f"l = 1..L, layer 0 is the input; d{symbol}[l] holds "
                                  f"dl/d{symbol}^(l)")
     if passes == P + 1 or passes == P:
-        raise AssertionError(f"{passes} forward passes for P = {P} parameters: these are "
+        raise MethodError(f"{passes} forward passes for P = {P} parameters: these are "
                              "one-sided differences; a central difference takes two forward "
                              "passes per parameter, at w + h and at w - h")
-    assert passes <= 2 * P + 1, (
-        f"{passes} forward passes for P = {P} parameters; central differences need two per "
-        f"parameter, 2P = {2 * P}: nudge one parameter at a time and run net(x) at w + h and w - h")
+    if passes > 2 * P + 1:
+        raise MethodError(
+            f"{passes} forward passes for P = {P} parameters; central differences need two per "
+            f"parameter, 2P = {2 * P}: nudge one parameter at a time, run net(x) at w + h and "
+            "at w - h")
     _compare(dW, db, net, (grads.W, grads.b))
     # The step is the caller's: with h = 0.1 the central difference is visibly not the gradient.
     h = 0.1

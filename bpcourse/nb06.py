@@ -15,8 +15,8 @@ from bplib import calculus
 from bplib.widgets.graph import ScalarGraph
 from bplib.widgets.graph import explain as explain_edge
 
-from .method import CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, Rules, pair, reference, run, \
-    watched
+from .method import CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules, pair, \
+    reference, run, watched
 
 DF = Rules("f'(x) as a formula you worked out, not finite differences or bplib's derivative",
            {**FINITE_DIFFERENCES, **OWN_DERIVATIVES, **CHAIN})
@@ -42,7 +42,8 @@ MISTAKES = {
         "multiply by the derivative of the inner function, 2x."),
     "cos(x)*exp(sin(x**2))": (
         "Two links are off: cos(x) should be cos(x^2) (keep the inside the same), and the "
-        f"factor 2x, the derivative of the inner function x^2, is missing. {CHAIN_RULE.capitalize()}."),
+        "factor 2x, the derivative of the inner function x^2, is missing. "
+        f"{CHAIN_RULE.capitalize()}."),
     "2*x*cos(2*x)*exp(sin(x**2))": (
         "cos(2x) should be cos(x^2): keep the inside the same when you differentiate the outer "
         "function; the inner derivative 2x is a separate factor."),
@@ -124,7 +125,7 @@ def test_df(student_df):
     got = _numbers(run(student_df, watched(PROBE, "x", log), rules=DF).value, PROBE.shape, "df(x)")
     assert np.allclose(got, df(PROBE), rtol=1e-6, atol=1e-9), explain(got, PROBE)
     if log["x", "nudge"]:
-        raise AssertionError("your df adds a small h to x: that is a finite difference, "
+        raise MethodError("your df adds a small h to x: that is a finite difference, "
                              "(f(x + h) - f(x - h)) / 2h; the exercise asks for the formula "
                              "the chain rule gives, e^(sin(x^2)) times the inner derivatives")
 
@@ -190,8 +191,8 @@ def test_chain_derivative(student_chain):
             want_value, want = _chain(stages, x)
             if np.isclose(value, want, rtol=1e-9) and np.isclose(deriv, want_value, rtol=1e-9) \
                     and not np.isclose(want, want_value):
-                raise AssertionError("value and derivative are swapped: return (value, derivative), "
-                                     "`return a, running`")
+                raise AssertionError("value and derivative are swapped: return (value, "
+                                     "derivative), `return a, running`")
             assert np.isclose(value, want_value, rtol=1e-9), (
                 f"for {name} at x = {x} the value should be {want_value:.6f}, got {value:.6f}: "
                 "apply the stages in order, f_1 first")

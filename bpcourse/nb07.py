@@ -11,8 +11,8 @@ import numpy as np
 
 from bplib import calculus
 
-from .method import CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, Rules, as_array, reference, \
-    run, watched
+from .method import CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules, as_array, \
+    reference, run, watched
 
 PRODUCT = Rules("the product J_sin(s) J_linear written yourself, with np.diag and @",
                 {**FINITE_DIFFERENCES, **CHAIN, **OWN_DERIVATIVES})
@@ -182,7 +182,7 @@ def test_gradient_from_left(student_fn):
             "dl/dx should be (dl/dx^N)^T J_N J_{N-1} ... J_1: start from dl/dx^N and multiply by "
             "the last Jacobian first")
     if log["J", "matmul"]:
-        raise AssertionError(
+        raise MethodError(
             "the value is right, but you multiplied Jacobians with each other (a matrix-matrix "
             "product, d^3 multiply-adds); the exercise asks for one vector-Jacobian product at a "
             "time from the loss side: g = g @ J for J in reversed(jacobians)")

@@ -48,6 +48,29 @@ def report(name, value):
 
 
 DELEGATED = "__delegated__"   # the report a hidden test makes for an answer that delegated
+METHOD = "__method__"         # ... and for one whose numbers came by a forbidden method
+
+
+def _mark(name, what):
+    from IPython.display import display
+
+    display({MIME: {"name": name, "what": what}, "text/plain": f"{name}: {what}"}, raw=True)
+
+
+def hold_to_method(test, fn):
+    """Run the notebook's check ``test(fn)`` and report a method it forbids.
+
+    Only :class:`bpcourse.method.MethodError` is reported; a wrong answer is
+    judged by its numbers, and the check's other verdicts are not the grader's.
+    """
+    from bpcourse.method import Delegated, MethodError
+
+    try:
+        test(fn)
+    except MethodError as e:
+        _mark(METHOD, str(e)[:200])
+    except (Delegated, Exception):   # judged by watch() and by the reported numbers
+        pass
 
 
 class watch:
@@ -80,9 +103,5 @@ class watch:
     def __exit__(self, *exc):
         self.tracer.__exit__(*exc)
         if self.tracer.called:
-            from IPython.display import display
-
-            names = sorted(set(self.tracer.called))
-            display({MIME: {"name": DELEGATED, "delegated": names},
-                     "text/plain": f"delegated: {', '.join(names)}"}, raw=True)
+            _mark(DELEGATED, ", ".join(sorted(set(self.tracer.called))))
         return False

@@ -244,8 +244,7 @@ def grade(student, name, solution, path, expected, seed, options):
             continue
         run = runs[by_id[gid]]
         result.cells.append(_judge(gid, worth, run, expected.get(gid, []), options, hidden))
-        if verdict.delegated(verdict.reports(run.outputs)):
-            result.flags.append("answer delegated to bplib")
+        result.flags += [flag for _, flag in verdict.refused(verdict.reports(run.outputs))]
         if run.truncated:
             result.flags.append("output truncated")
         if run.status in ("timeout", "crashed"):

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from bpcourse.report import DELEGATED, MIME
+from bpcourse.report import DELEGATED, METHOD, MIME
 
 RTOL, ATOL = 1e-6, 1e-9  # |student - expected| <= ATOL + RTOL * |expected|, element-wise
 
@@ -49,21 +49,31 @@ def _as_array(payload):
     return np.array(value, dtype=np.float64).reshape(shape), None
 
 
-# Said by the grader whatever the kernel sent: an answer that hands the exercise to bplib's
-# own version (or to a reference of the checks) is not the student's work.
-DELEGATED_REASON = ("the answer calls bplib's own version of the exercise or a reference of "
-                    "the checks instead of doing the work itself: 0 points, flagged for a look "
-                    "by hand.")
+# What the hidden tests report against an answer, with the grader's own words and flag (the
+# kernel's text is never shown): bplib's own version or a reference of the checks called
+# instead of doing the work, or right numbers by a method the exercise forbids.
+REFUSED = {
+    DELEGATED: ("the answer calls bplib's own version of the exercise or a reference of the "
+                "checks instead of doing the work itself: 0 points, flagged for a look by hand.",
+                "answer delegated to bplib"),
+    METHOD: ("the answer reaches the numbers by a method the exercise does not allow (the "
+             "notebook's check names it): 0 points, flagged for a look by hand.",
+             "method not followed"),
+}
 
 
-def delegated(got):
-    """Whether a cell's reports say the student's code delegated the exercise.
+def refused(got):
+    """The grader's reasons and flags for what the reports hold against the answer.
 
     Parameters
     ----------
     got : list of (name, payload), from :func:`reports`
+
+    Returns
+    -------
+    list of (reason, flag)
     """
-    return any(name == DELEGATED for name, _ in got)
+    return [REFUSED[name] for name in dict.fromkeys(name for name, _ in got) if name in REFUSED]
 
 
 def compare(expected, got):
@@ -85,8 +95,8 @@ def compare(expected, got):
     messages : list of str
         Why not, one line per report.
     """
-    if delegated(got):
-        return False, [DELEGATED_REASON]
+    if refused(got):
+        return False, [reason for reason, _ in refused(got)]
     messages = []
     names = [name for name, _ in got]
     for name in sorted(set(names)):

@@ -58,7 +58,8 @@ RIGHT = [
                       "    return A"),
     ("forward_batch", "def forward_batch(net, X):\n"
                       "    for l in range(1, net.L + 1):\n"
-                      "        X = net.activation(l)(np.einsum('nk,jk->nj', X, net.W[l]) + net.b[l])\n"
+                      "        S = np.einsum('nk,jk->nj', X, net.W[l]) + net.b[l]\n"
+                      "        X = net.activation(l)(S)\n"
                       "    return X"),
     ("finite_difference_gradients",
      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
@@ -154,7 +155,8 @@ RIGHT = [
                  "        else:\n"
                  "            dl_ds = act.derivative(trace.s[l]) * dl_dx\n"
                  "        x_prev = trace.x[l - 1]\n"
-                 "        dW[l] = np.einsum('nj,nk->jk', np.atleast_2d(dl_ds), np.atleast_2d(x_prev))\n"
+                 "        rows, prev = np.atleast_2d(dl_ds), np.atleast_2d(x_prev)\n"
+                 "        dW[l] = np.einsum('nj,nk->jk', rows, prev)\n"
                  "        db[l] = dl_ds if dl_ds.ndim == 1 else np.sum(dl_ds, axis=0)\n"
                  "        dl_dx = (net.W[l].T @ dl_ds.T).T\n"
                  "    return SimpleNamespace(W=dW, b=db)"),

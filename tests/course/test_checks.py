@@ -1,4 +1,5 @@
-"""The checks' machinery: references, the shared mistake table, check/passes, delegation in grading."""
+"""The checks' machinery: references, the shared mistake table, check and passes, and
+delegation in grading."""
 import numpy as np
 import pytest
 
@@ -156,9 +157,9 @@ def test_a_hidden_test_reports_delegation_and_the_grader_refuses_it(monkeypatch)
         delegating(net, trace, np.ones(2))
     assert len(shown) == 1
     got = [(p["name"], p) for p in (obj[report.MIME] for obj in shown)]
-    assert verdict.delegated(got)
+    [(reason, flag)] = verdict.refused(got)
     passed, messages = verdict.compare([], got)
-    assert not passed and messages == [verdict.DELEGATED_REASON]
+    assert not passed and messages == [reason] and flag == "answer delegated to bplib"
 
     shown.clear()
     with report.watch(nb08.RULES, solution_functions()["backward"]):
@@ -178,3 +179,28 @@ def test_nb08_a_student_backward_trains_through_net_gradients():
     theirs = bplib.train.train(reference, X, y, "cross_entropy", lr=0.05, epochs=5, progress=False)
     np.testing.assert_allclose(mine, theirs, rtol=1e-9)
     assert mine[-1] < mine[0]
+
+
+def test_a_hidden_test_reports_a_forbidden_method_and_nothing_else(monkeypatch):
+    import IPython.display
+
+    from solutions import define
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
+    looping = define("def forward_batch(net, X):\n"
+                     "    rows = []\n"
+                     "    for x in X:\n"
+                     "        for l in range(1, net.L + 1):\n"
+                     "            x = net.activation(l)(net.W[l] @ x + net.b[l])\n"
+                     "        rows.append(x)\n"
+                     "    return np.array(rows)", "forward_batch")
+    from bpcourse import nb03, nb04
+    report.hold_to_method(nb04.test_forward_batch, looping)
+    report.hold_to_method(nb03.test_neuron, _stub)                            # not done
+    report.hold_to_method(nb03.test_neuron, lambda W, b, x, j, s: 0.0)        # wrong: numbers
+    report.hold_to_method(nb03.test_neuron, solution_functions()["neuron"])   # right
+    got = [(p["name"], p) for p in (obj[report.MIME] for obj in shown)]
+    assert [name for name, _ in got] == [report.METHOD]
+    [(reason, flag)] = verdict.refused(got)
+    assert verdict.compare([], got) == (False, [reason]) and flag == "method not followed"

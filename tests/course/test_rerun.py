@@ -1,8 +1,9 @@
 """Any cell can be run again after Run All: no new error, every solved check stays correct.
 
 Each solution notebook runs top to bottom in one kernel, then every code cell
-runs once more, from the last to the first, in the same kernel. A cell must then raise no error it did not raise the first
-time, and print the same verdicts and truth values ("correct", "the same: True").
+runs once more, from the last to the first, in the same kernel. A cell must
+then raise no error it did not raise the first time, and print the same
+verdicts and truth values ("correct", "the same: True").
 """
 import re
 from pathlib import Path

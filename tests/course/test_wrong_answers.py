@@ -63,7 +63,8 @@ def test_goals_caught_named_delegation_and_method(verdicts):
     n = len(verdicts)
     caught = sum(c for _, c, _, _ in verdicts)
     named = sum(m for _, _, m, _ in verdicts)
-    print(f"\n{n} wrong answers: {caught} caught ({caught / n:.0%}), {named} named ({named / n:.0%})")
+    print(f"\n{n} wrong answers: {caught} caught ({caught / n:.0%}), "
+          f"{named} named ({named / n:.0%})")
     for wrong, c, m, message in verdicts:
         if not m:
             print(f"  {'not named' if c else 'NOT CAUGHT'}: {wrong.exercise}: {wrong.misconception}"

@@ -55,7 +55,7 @@ LOC = (SIG + "def local_derivative(name, s, x):\n"
        "    return {relu}")
 
 ANSWERS = [
-    # --- 01: the shape of W^(l) -------------------------------------------------------
+    # --- 01: the shape of W^(l) ------------------------------------------------------------------
     W("weight_shape", "rows and columns swapped",
       "def weight_shape(sizes, l):\n    return (sizes[l - 1], sizes[l])",
       ("(d_1, d_0)", "row j")),
@@ -72,7 +72,7 @@ ANSWERS = [
       "def weight_shape(sizes, l):\n    return (sizes[l], 1)",
       ("(d_1, d_0) = (3, 4)",)),
 
-    # --- 02: a numerical Jacobian --------------------------------------------------------
+    # --- 02: a numerical Jacobian ----------------------------------------------------------------
     W("numerical_jacobian", "forward differences",
       "def numerical_jacobian(f, x, h=1e-5):\n"
       "    fx = f(x)\n"
@@ -130,7 +130,7 @@ ANSWERS = [
       " axis=1)",
       ("h",)),
 
-    # --- 03: one neuron ---------------------------------------------------------------------
+    # --- 03: one neuron --------------------------------------------------------------------------
     W("neuron", "w_kj for w_jk",
       "def neuron(W, b, x_prev, j, sigma):\n"
       "    s = b[j]\n"
@@ -184,10 +184,11 @@ ANSWERS = [
       ("net(x)",), "delegation"),
     W("neuron", "calls the check's reference",
       "from bpcourse import nb03\n"
-      "def neuron(W, b, x_prev, j, sigma):\n    return nb03.reference_neuron(W, b, x_prev, j, sigma)",
+      "def neuron(W, b, x_prev, j, sigma):\n"
+      "    return nb03.reference_neuron(W, b, x_prev, j, sigma)",
       ("reference of the checks",), "delegation"),
 
-    # --- 03: one layer -----------------------------------------------------------------------
+    # --- 03: one layer ---------------------------------------------------------------------------
     W("weighted_input", "W^T x for W x",
       "def weighted_input(W, b, x_prev):\n    return W.T @ x_prev + b",
       ("W^(l)^T", "order of j and k")),
@@ -214,7 +215,7 @@ ANSWERS = [
       "def weighted_input(W, b, x_prev):\n    return (W * x_prev).sum(axis=0) + b",
       ("order of j and k",)),
 
-    # --- 04: the forward pass -----------------------------------------------------------------
+    # --- 04: the forward pass --------------------------------------------------------------------
     W("forward", "transposed W",
       "def forward(net, x):\n"
       "    for l in range(1, net.L + 1):\n"
@@ -287,7 +288,7 @@ ANSWERS = [
       "    return xs",
       ("list",)),
 
-    # --- 04: the batch ----------------------------------------------------------------------
+    # --- 04: the batch ---------------------------------------------------------------------------
     W("forward_batch", "the one-sample formula W @ X on a batch",
       "def forward_batch(net, X):\n"
       "    for l in range(1, net.L + 1):\n"
@@ -351,7 +352,7 @@ ANSWERS = [
       "def forward_batch(net, X):\n    return nb04.reference_forward_batch(net, X)",
       ("reference of the checks",), "delegation"),
 
-    # --- 05: finite differences ---------------------------------------------------------------
+    # --- 05: finite differences ------------------------------------------------------------------
     W("finite_difference_gradients", "calls backprop instead",
       "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
       "    g = net.gradients(x, y, loss)\n"
@@ -522,7 +523,7 @@ ANSWERS = [
       "    return dW, db",
       ("l = 1..L",)),
 
-    # --- 06: f'(x) in code ---------------------------------------------------------------------
+    # --- 06: f'(x) in code -----------------------------------------------------------------------
     W("df", "the factor 2x is missing",
       "def df(x):\n    return np.exp(np.sin(x ** 2)) * np.cos(x ** 2)",
       ("2x is missing",)),
@@ -584,7 +585,7 @@ ANSWERS = [
       "    return np.exp(np.sin(u)) * np.cos(u) * 2 * np.sqrt(u)",
       ("in place",)),
 
-    # --- 06: the chain as a loop ----------------------------------------------------------------
+    # --- 06: the chain as a loop -----------------------------------------------------------------
     W("chain_derivative", "every local derivative taken at x",
       "def chain_derivative(stages, x):\n"
       "    a, running = x, 1.0\n"
@@ -665,7 +666,7 @@ ANSWERS = [
       "    return f(x), bplib.derivative(f, x)",
       ("bplib.derivative",), "delegation"),
 
-    # --- 07: J of sin(A x + b) -----------------------------------------------------------------
+    # --- 07: J of sin(A x + b) -------------------------------------------------------------------
     W("jacobian_sin_linear", "the factors in the wrong order",
       "def jacobian_sin_linear(A, b, x):\n"
       "    s = A @ x + b\n"
@@ -719,7 +720,7 @@ ANSWERS = [
       "    return np.diag(np.cos(s)) @ A",
       ("in place",)),
 
-    # --- 07: from the loss side --------------------------------------------------------------------
+    # --- 07: from the loss side ------------------------------------------------------------------
     W("gradient_from_left", "the Jacobians in the order the functions act",
       "def gradient_from_left(jacobians, dl_dxN):\n"
       "    g = dl_dxN\n"
@@ -766,7 +767,7 @@ ANSWERS = [
       "    return nb07.gradient_from_left(jacobians, dl_dxN)",
       ("reference of the checks",), "delegation"),
 
-    # --- 08: the backward pass ----------------------------------------------------------------------
+    # --- 08: the backward pass -------------------------------------------------------------------
     W("backward", "calls net.backward",
       "def backward(net, trace, dl_dxL):\n    return net.backward(trace, dl_dxL)",
       ("net.backward", "not yours"), "delegation"),
