@@ -1,12 +1,18 @@
 """Reading what a student typed: a number, a vector or an expression.
 
-sympy reads expressions with implicit multiplication (``2x``, ``sin x``),
-``^`` as the power and ``e`` for Euler's number. It evaluates what it reads,
-so typed text is first limited to arithmetic, and the only names it can reach
-are elementary functions and constants.
+sympy reads expressions with implicit multiplication (``2x``), ``^`` as the
+power and ``e`` for Euler's number. A function written without parentheses
+applies to the one factor after it, powers included, by one rule everywhere:
+``2x cos x^2 e^(sin x^2)`` is 2x cos(x^2) e^(sin(x^2)), ``exp(sin x^2)`` is
+exp(sin(x^2)), ``cos x sin x`` is cos(x) sin(x). sympy evaluates what it reads,
+so typed text is first limited to arithmetic, the only names it can reach are
+elementary functions and constants, and numbers too large to compute with
+(``9^9^9^9``) are refused before they are computed.
 """
 import functools
+import math
 import re
+import warnings
 
 import numpy as np
 import sympy
@@ -47,6 +53,109 @@ _NAMES = {name: getattr(sympy, name) for name in (
     "sinh", "cosh", "tanh", "Abs", "Max", "Min", "pi", "E", "oo")}
 _NAMES.update(e=sympy.E, ln=sympy.log, abs=sympy.Abs, arcsin=sympy.asin, arccos=sympy.acos,
               arctan=sympy.atan)
+_UNEVALUATED = dict(_NAMES, Add=sympy.Add, Mul=sympy.Mul, Pow=sympy.Pow)  # evaluate=False writes them
+
+
+_FUNCTIONS = sorted([name for name, f in _NAMES.items() if isinstance(f, sympy.FunctionClass)
+                     and name not in ("Max", "Min", "Function")] + ["sqrt"], key=len, reverse=True)
+_CALL = re.compile(r"(?:%s)\(" % "|".join(_FUNCTIONS))
+_BARE_CALL = re.compile(r"\b(?:%s)[ \t]+(?=[\w.])" % "|".join(_FUNCTIONS))
+_ATOM = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)?(?:[A-Za-z_]\w*)?")  # 2x, x, 1.5, pi
+
+
+def _closing(text, i):
+    """The index after the parenthesis that closes the one before index i."""
+    depth = 1
+    while i < len(text) and depth:
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        i += 1
+    return i
+
+
+def _factor_end(text, i):
+    """Where the factor starting at index i ends: ``2x``, ``x^2``, ``sin(x)``, ``(x+1)^3``."""
+    call = _CALL.match(text, i)
+    if call:
+        end = _closing(text, call.end())
+    elif text.startswith("(", i):
+        end = _closing(text, i + 1)
+    else:
+        end = _ATOM.match(text, i).end()
+    while text.startswith("^", end):  # the power belongs to the factor: sin x^2 = sin(x^2)
+        end = (_closing(text, end + 2) if text.startswith("(", end + 1)
+               else _ATOM.match(text, end + 1 + text.startswith("-", end + 1)).end())
+    return end
+
+
+def _parenthesize(text):
+    """``cos x^2`` -> ``cos(x^2)``: a function without parentheses takes the one factor after it.
+
+    The last bare function first, so ``exp sin x`` becomes exp(sin(x)).
+    """
+    while True:
+        bare = list(_BARE_CALL.finditer(text))
+        if not bare:
+            return text
+        name, start = bare[-1].group().strip(), bare[-1].end()
+        end = _factor_end(text, start)
+        if end == start:
+            return text
+        text = (text[:bare[-1].start()] + f"{name}({text[start:end]})" + text[end:])
+
+
+class TooLarge(Unreadable):
+    """A number too large to compute with, such as 9^9^9^9."""
+
+
+_MAX_DIGITS = 4000     # a number beyond 10^4000 is far beyond any float to compare it with
+_MAX_EXPONENT = 10_000
+
+
+_LITERAL_EXPONENT = re.compile(r"(?<![\d.])(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?(\d+)")
+
+
+def _refuse_huge_literals(text):
+    """1e999999 is a float literal whose exact value sympy would compute digit by digit."""
+    if any(int(m.group(1)) > _MAX_DIGITS for m in _LITERAL_EXPONENT.finditer(text)):
+        raise TooLarge("too large")
+
+
+def _digits(e):
+    """log10 of a bound on |e| for a number e, None where e holds a variable; or TooLarge.
+
+    ``e`` is unevaluated, so nothing large has been computed yet.
+    """
+    sizes = [_digits(a) for a in e.args]  # the inner parts first: 9^9^9^9 stops at 9^9^9
+    if e.is_Symbol:
+        return None
+    if e.is_Rational:  # integers too; math.log10 takes integers of any size
+        digits = math.log10(max(abs(e.p), e.q, 1))
+        if digits > _MAX_DIGITS:
+            raise TooLarge("too large")
+        return digits
+    if e.is_Number or e.is_NumberSymbol:
+        return math.log10(max(abs(float(e)), 1.0)) if e.is_finite else None
+    if e.is_Pow:
+        base, exponent = sizes
+        if exponent is not None and exponent > math.log10(_MAX_EXPONENT):
+            if not (e.base.is_Number and abs(e.base) in (0, 1)):
+                raise TooLarge("too large")
+        if base is None or exponent is None:
+            return None
+        digits = base * 10 ** exponent
+    elif isinstance(e, sympy.exp):
+        if sizes[0] is None:
+            return None
+        digits = 10 ** min(sizes[0], 300) * math.log10(math.e)
+    elif e.is_Mul:
+        digits = None if None in sizes else sum(sizes)
+    elif e.is_Add:
+        digits = None if None in sizes else max(sizes) + 1
+    else:   # sin, log, ...: no larger than their arguments, as far as size goes
+        return None if None in sizes else max(sizes, default=0)
+    if digits is not None and digits > _MAX_DIGITS:
+        raise TooLarge("too large")
+    return digits
 
 
 @functools.lru_cache(maxsize=512)
@@ -56,8 +165,20 @@ def parse(text, variables, what="an expression"):
     if text.count("=") == 1:   # "f'(x) = 2x ...": the answer is the right-hand side
         text = text.split("=")[1]
     try:
-        expr = parse_expr(_clean(text, what), local_dict=local, global_dict=dict(_NAMES),
+        clean = _parenthesize(_clean(text, what))
+        _refuse_huge_literals(clean)
+        # read once without evaluating, to refuse what would take forever to compute
+        # (sympy warns about what the evaluated reading refuses anyway, e.g. "input()")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            unevaluated = parse_expr(clean, local_dict=local, global_dict=dict(_UNEVALUATED),
+                                     transformations=TRANSFORMATIONS, evaluate=False)
+        _digits(unevaluated)
+        expr = parse_expr(clean, local_dict=local, global_dict=dict(_NAMES),
                           transformations=TRANSFORMATIONS)
+    except TooLarge:
+        raise TooLarge(f"{text.strip()!r} is too large to check: its numbers have more than "
+                       f"{_MAX_DIGITS} digits") from None
     except Unreadable:
         raise
     except Exception:  # SyntaxError, TokenError, TypeError from sympy: all mean the same to a student
