@@ -305,17 +305,17 @@ def test_gradient_forward_mode(student_fn):
             "J_2, ..., and take the dot product with dl/dx^N at the end")
     N, d0 = len(jacobians), sizes[0]
     if products["J J"]:
-        raise AssertionError(
+        raise MethodError(
             "the value is right, but you multiplied Jacobians with each other (or with the "
             "identity matrix: all directions at once), a matrix-matrix product; forward mode "
             "pushes one input direction e_k at a time, v = J @ v, a Jacobian-vector product")
     if products["v J"] and not products["J v"]:
-        raise AssertionError(
+        raise MethodError(
             f"that is reverse mode: {products['v J']} vector-Jacobian products from the loss "
             "side, which is backpropagation (Exercise 2); this exercise asks for forward mode, "
             "one Jacobian-vector product J @ v per function for each input direction e_k")
     if products["J v"] not in (N * d0, (N - 1) * d0):   # J_1 e_k may be read off as column k
-        raise AssertionError(
+        raise MethodError(
             f"forward mode takes d_0 * N = {d0} * {N} = {N * d0} Jacobian-vector products "
             f"(one per function for each of the d_0 input directions); yours made "
             f"{products['J v']}: push each e_k through every J_i once, v = J @ v")

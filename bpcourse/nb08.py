@@ -20,8 +20,8 @@ from bplib import activations, losses
 from bplib.gradcheck import gradient_check, numerical_gradients
 from bplib.mlp import MLP, Trace
 
-from .method import BACKPROP, CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, Rules, as_array, \
-    reference, run, watched
+from .method import BACKPROP, CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules, \
+    as_array, reference, run, watched
 
 RULES = Rules("your own backward pass, layer by layer from l = L down to 1",
               {**BACKPROP, **FINITE_DIFFERENCES, **CHAIN})
@@ -289,7 +289,7 @@ def _by_hand_test(student_fn, l, mistakes):
                 f"k = {k}): yours {got[j, k]:.6g}, finite differences {want[j, k]:.6g}")
         entries = sum(log[f"x^({i})", "item"] for i in range(3))
         if entries < net.W[l].size:
-            raise AssertionError(
+            raise MethodError(
                 f"your {symbol} is right, but it reads the trace as whole vectors (np.outer, @): "
                 "this exercise asks for the entries one at a time, a loop over j and k with "
                 "trace.x[l][j] and trace.x[l - 1][k], so that each line is the formula of one "
@@ -396,7 +396,7 @@ def test_local_derivative(student_fn):
         x = activations.get(name)(s)
         got = np.asarray(run(student_fn, name, s + 1.0, x.copy(), rules=LOCAL).value, dtype=float)
         if not np.allclose(got, _local(name, s, x), rtol=1e-9, atol=1e-12):
-            raise AssertionError(
+            raise MethodError(
                 f"{name}: your sigma' computes sigma(s) again; write it from the saved "
                 f"x^(l) = trace.x[l] ({'x (1 - x)' if name == 'sigmoid' else '1 - x^2'}), "
                 "which the forward pass kept, so the backward pass never evaluates sigma")
