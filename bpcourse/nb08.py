@@ -332,6 +332,21 @@ OUTPUT_EXPRESSION_MISTAKES = {
 }
 
 
+HIDDEN_EXPRESSION = "(d2_0 w2_0j + d2_1 w2_1j) x1_j (1 - x1_j) x0_k"
+HIDDEN_VARIABLES = ("d2_0", "d2_1", "w2_0j", "w2_1j", "x1_j", "x0_k")
+HIDDEN_EXPRESSION_MISTAKES = {
+    "d2_0 w2_0j x1_j (1 - x1_j) x0_k": HIDDEN_MISTAKES[0][1].replace(
+        "(total += ... inside the loop over i)", "here i = 0 and i = 1"),
+    "d2_1 w2_1j x1_j (1 - x1_j) x0_k": HIDDEN_MISTAKES[0][1].replace(
+        "(total += ... inside the loop over i)", "here i = 0 and i = 1"),
+    "(d2_0 w2_0j + d2_1 w2_1j) x0_k": HIDDEN_MISTAKES[2][1],
+    "d2_0 w2_0j d2_1 w2_1j x1_j (1 - x1_j) x0_k": (
+        "the paths add up, they do not multiply: x^1_j feeds both output neurons, and the "
+        "multivariable chain rule sums the paths, sum_i delta^2_i w^2_ij"),
+    "(d2_0 w2_0j + d2_1 w2_1j) x1_j (1 - x1_j)": "the factor x^0_k is missing: "
+                                                  "ds^1_j/dw^1_jk = x^0_k",
+}
+
 # --- local derivatives -----------------------------------------------------------------------
 
 def _local(name, s, x, at="s"):
