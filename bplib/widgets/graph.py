@@ -92,7 +92,8 @@ class ScalarGraph:
                                  f"got {node.op!r}")
             missing = [i for i in node.inputs if i not in known]
             if missing:
-                raise ValueError(f"node {node.name} uses {', '.join(missing)} before it is computed")
+                raise ValueError(f"node {node.name} uses {', '.join(missing)} before it is "
+                                 "computed")
             known.add(node.name)
         self.output = self.nodes[-1].name
         self.names = self.inputs + [n.name for n in self.nodes]
@@ -163,7 +164,8 @@ def explain(graph, at, name, got, grads):
         inputs = [values[v] for v in c.inputs]
         for wrong, why in _wrong_locals(c.op, i, inputs, c.inputs, c.name):
             if _close(got, right - p + grads[c.name] * wrong):
-                return f"dl/d{name}: the edge {name} -> {c.name} ({c.name} = {graph.formula(c)}): {why}"
+                return (f"dl/d{name}: the edge {name} -> {c.name} "
+                        f"({c.name} = {graph.formula(c)}): {why}")
     if _close(got, -right):
         return f"dl/d{name}: the sign is wrong"
     for c, i, p in paths:

@@ -978,11 +978,13 @@ ANSWERS = [
       GRAPH_FWD + "    dl_dx = (dl_du * w) * dl_dp\n" + GRAPH_RET,
       ("add up", "do not multiply")),
     W("graph_gradients", "d(w x)/dw taken as w, not the other factor",
-      GRAPH_FWD.replace("dl_dw = dl_du * x", "dl_dw = dl_du * w") + "    dl_dx = dl_du * w + dl_dp\n"
+      GRAPH_FWD.replace("dl_dw = dl_du * x", "dl_dw = dl_du * w")
+      + "    dl_dx = dl_du * w + dl_dp\n"
       + GRAPH_RET,
       ("edge w -> u", "other factor")),
     W("graph_gradients", "sigma' left out: dl/du = dl/dv",
-      GRAPH_FWD.replace("dl_du = dl_dv * v * (1 - v)", "dl_du = dl_dv") + "    dl_dx = dl_du * w + dl_dp\n"
+      GRAPH_FWD.replace("dl_du = dl_dv * v * (1 - v)", "dl_du = dl_dv")
+      + "    dl_dx = dl_du * w + dl_dp\n"
       + GRAPH_RET,
       ("edge u -> v", "sigma' is missing")),
     W("graph_gradients", "sigma'(u) taken at v, the value sigma leaves",
@@ -991,7 +993,8 @@ ANSWERS = [
       + "    dl_dx = dl_du * w + dl_dp\n" + GRAPH_RET,
       ("edge u -> v", "value that enters sigma")),
     W("graph_gradients", "d(p^2)/dp without the factor 2",
-      GRAPH_FWD.replace("dl_dp = 2 * p", "dl_dp = p") + "    dl_dx = dl_du * w + dl_dp\n" + GRAPH_RET,
+      GRAPH_FWD.replace("dl_dp = 2 * p", "dl_dp = p") + "    dl_dx = dl_du * w + dl_dp\n"
+      + GRAPH_RET,
       ("edge p -> l", "factor 2")),
     W("graph_gradients", "returns a list of the gradients",
       GRAPH_FWD + "    dl_dx = dl_du * w + dl_dp\n    return [dl_dp, dl_dv, dl_du, dl_dw, dl_dx]\n",
@@ -1179,7 +1182,8 @@ ANSWERS = [
       LOC.format(sig="1 - x ** 2", tanh="1 - x ** 2", relu="(s > 0).astype(float)"),
       ("tanh'",)),
     W("local_derivative", "sigma recomputed from s instead of the saved x",
-      LOC.format(sig="sig(s) * (1 - sig(s))", tanh="1 - np.tanh(s) ** 2", relu="(s > 0).astype(float)"),
+      LOC.format(sig="sig(s) * (1 - sig(s))", tanh="1 - np.tanh(s) ** 2",
+                 relu="(s > 0).astype(float)"),
       ("computes sigma(s) again", "saved"), "method"),
     W("local_derivative", "bplib's derivative",
       "def local_derivative(name, s, x):\n"
@@ -1191,11 +1195,12 @@ ANSWERS = [
       "    return bplib.derivative(f, s)",
       ("finite differences",), "delegation"),
 
-    # --- 08: softmax with cross-entropy -------------------------------------------------------------
+    # --- 08: softmax with cross-entropy ---------------------------------------------------------
     W("softmax_cross_entropy_delta", "y - x for x - y",
       "def softmax_cross_entropy_delta(xL, y):\n    return y - xL", ("sign is wrong",)),
     W("softmax_cross_entropy_delta", "dl/dx^(L) = -y/x, the softmax Jacobian left out",
-      "def softmax_cross_entropy_delta(xL, y):\n    return -y / xL", ("-y / x^(L)", "softmax Jacobian")),
+      "def softmax_cross_entropy_delta(xL, y):\n    return -y / xL",
+      ("-y / x^(L)", "softmax Jacobian")),
     W("softmax_cross_entropy_delta", "softmax treated as element-wise, sigma' = x(1 - x)",
       "def softmax_cross_entropy_delta(xL, y):\n    return xL * (1 - xL) * (xL - y)",
       ("not element-wise",)),
