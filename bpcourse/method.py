@@ -19,21 +19,39 @@ Inputs can count what the method forbids: :func:`watched` makes an array
 that records indexing by sample (or entry), iteration, matrix products and
 the scalars added to it, in a :class:`Log`.
 
-The API, for a new exercise::
+The API, for a new exercise (say, dl/ds^(l) for one layer, by hand)::
 
-    RULES = Rules("write the backward pass yourself, layer by layer",
-                  forbid=BACKPROP | FINITE_DIFFERENCES)
+    from bpcourse.method import (BACKPROP, FINITE_DIFFERENCES, Log, MethodError, Rules,
+                                 reference, run, watched)
 
-    def test_backward(student_fn):
-        out = run(student_fn, net, trace, dl_dxL, rules=RULES,
-                  count={"forward passes": MLP.forward})
-        out.value, out.counts["forward passes"]
+    RULES = Rules("dl/ds^(l) = sigma'(s^(l)) * dl/dx^(l), written yourself",
+                  {**BACKPROP, **FINITE_DIFFERENCES})      # name -> function forbidden
 
-A forbidden call raises :class:`Delegated`, a right value reached by a
-forbidden method :class:`MethodError` (both AssertionErrors, which ``check``
-prints). The hidden tests of a graded cell use ``bpcourse.report.watch`` with
-the same rules and ``bpcourse.report.hold_to_method`` with the same check, and
-the grader scores such an answer 0 and flags it.
+    @reference                       # the check's own answer: forbidden to every answer
+    def reference_dl_ds(s, dl_dx):
+        ...
+
+    def test_dl_ds(student_fn):      # raises AssertionError in the lecture's words
+        log = Log()
+        out = run(student_fn, watched(s, "s", log), dl_dx.copy(), rules=RULES,
+                  hint="s^(l) and dl/dx^(l) have the same shape (d_l,)",
+                  count={"sigma": Function.__call__})
+        ...                          # compare out.value with the right and the wrong answers
+        if log["s", "item"]:
+            raise MethodError("the value is right, but ... without a loop over j")
+
+and, in the notebook, ``check("dl/ds", nbXX.test_dl_ds, dl_ds)``. Its hidden
+tests::
+
+    with watch(nbXX.RULES, dl_ds):                  # a forbidden call: 0 points, flagged
+        report("dl_ds", dl_ds(s, dl_dx))
+    hold_to_method(nbXX.test_dl_ds, dl_ds)           # a MethodError: 0 points, flagged
+
+``run`` raises :class:`Delegated` for a forbidden call and an AssertionError
+for an input changed in place or a numpy shape error (``numpy_error`` gives
+the words); :func:`as_array` and :func:`pair` name a list where an array or a
+tuple is asked for. A widget can hold an answer to the same rules by calling
+``run`` and showing the error's text.
 """
 import inspect
 import re
@@ -100,10 +118,15 @@ def reference(fn):
 
 
 def _load_references():
+    """Import every notebook's checks, so all their references are known."""
     import importlib
+    import pkgutil
 
-    for i in range(1, 9):
-        importlib.import_module(f"bpcourse.nb0{i}")
+    import bpcourse
+
+    for module in pkgutil.iter_modules(bpcourse.__path__):
+        if re.fullmatch(r"nb\d+", module.name):
+            importlib.import_module(f"bpcourse.{module.name}")
 
 
 @dataclass

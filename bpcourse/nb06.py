@@ -8,8 +8,9 @@ check ``test_df`` and the answer box of the notebook
 from this one table. df is asked for as a formula: an answer that calls
 finite differences (bplib.derivative, or its own f(x + h)) is refused.
 """
+import functools
+
 import numpy as np
-import sympy
 
 from bplib import calculus
 from bplib.widgets.graph import ScalarGraph
@@ -76,8 +77,15 @@ MISTAKES = {
         "-sin(x^2) is the derivative of cos, not of sin: (sin u)' = cos u, taken at u = x^2."),
 }
 
-_x = sympy.Symbol("x")
-_NUMERIC = [(sympy.lambdify(_x, sympy.sympify(text), "numpy"), message)
+
+
+@functools.lru_cache(maxsize=None)
+def _numeric():
+    """MISTAKES as numpy functions of x (sympy is imported only when a mistake is named)."""
+    import sympy
+
+    x = sympy.Symbol("x")
+    return [(sympy.lambdify(x, sympy.sympify(text), "numpy"), message)
             for text, message in MISTAKES.items()]
 
 
@@ -111,7 +119,7 @@ def _numbers(value, shape, what):
 
 def explain(got, x):
     """Name the mistake that turns f'(x) into ``got``, or say where it differs."""
-    for wrong, message in _NUMERIC:
+    for wrong, message in _numeric():
         if np.allclose(got, wrong(x), rtol=1e-6, atol=1e-9):
             return message
     i = int(np.argmax(np.abs(got - df(x))))
