@@ -12,7 +12,7 @@ from .mlp import MLP, Grads, Trace
 
 __version__ = "0.1.0"
 from .gradcheck import gradient_check
-from . import data, train  # noqa: E402  (submodules, as bplib.data etc.)
+from . import data, graph, train, vanishing  # noqa: E402  (submodules, as bplib.data etc.)
 
 
 def __getattr__(name):

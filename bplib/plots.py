@@ -170,3 +170,33 @@ def plot_gradient_field(f, xlim=(-2, 2), ylim=(-2, 2), ax=None, n=15, grad=None)
     ax.set_ylabel("$x_1$")
     ax.set_aspect("equal")
     return ax
+
+
+def plot_layer_gradients(norms, ax=None):
+    """|dl/dW^(l)| against the layer l, one line per activation, on a log scale.
+
+    Parameters
+    ----------
+    norms : dict {name: array (L,)}, as ``bplib.vanishing.vanishing_gradients`` returns
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if not isinstance(norms, dict) or not norms:
+        raise NotationError("norms must be a dict {activation: |dl/dW^(l)| for l = 1..L}, "
+                            "as bplib.vanishing.vanishing_gradients() returns")
+    ax = _axes(ax)
+    for name, values in norms.items():
+        values = np.asarray(values, dtype=float)
+        if values.ndim != 1 or not np.all(values > 0):
+            raise NotationError(f"norms[{name!r}] must be positive numbers, one per layer")
+        ax.semilogy(np.arange(1, values.size + 1), values, "o-", label=name)
+    L = max(len(v) for v in norms.values())
+    ax.set_xticks(range(1, L + 1))
+    ax.set_xlabel("layer l (1 = next to the input)")
+    ax.set_ylabel(r"$\|\partial l / \partial W^{(l)}\|$")
+    ax.set_title(f"gradients by layer at depth L = {L}; sigmoid: $\\sigma' \\leq 1/4$")
+    ax.legend()
+    return ax
