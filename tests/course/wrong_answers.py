@@ -970,10 +970,10 @@ ANSWERS = [
     # --- 06: the chain rule on a graph with fan-out ------------------------------------------
     W("graph_gradients", "a value used twice gets only one path (the edge x -> p dropped)",
       GRAPH_FWD + "    dl_dx = dl_du * w\n" + GRAPH_RET,
-      ("edge x -> p is missing", "sum of the gradients")),
+      ("counts only the path through u", "sum over all the paths")),
     W("graph_gradients", "a value used twice gets only the direct path (x -> u dropped)",
       GRAPH_FWD + "    dl_dx = dl_dp\n" + GRAPH_RET,
-      ("edge x -> u is missing",)),
+      ("counts only the path through p",)),
     W("graph_gradients", "the paths multiplied instead of added",
       GRAPH_FWD + "    dl_dx = (dl_du * w) * dl_dp\n" + GRAPH_RET,
       ("add up", "do not multiply")),
@@ -986,7 +986,7 @@ ANSWERS = [
       GRAPH_FWD.replace("dl_du = dl_dv * v * (1 - v)", "dl_du = dl_dv")
       + "    dl_dx = dl_du * w + dl_dp\n"
       + GRAPH_RET,
-      ("edge u -> v", "sigma' is missing")),
+      ("edge u -> v", "dv/du is missing")),
     W("graph_gradients", "sigma'(u) taken at v, the value sigma leaves",
       GRAPH_FWD.replace("dl_du = dl_dv * v * (1 - v)",
                         "sv = 1 / (1 + np.exp(-v))\n    dl_du = dl_dv * sv * (1 - sv)")

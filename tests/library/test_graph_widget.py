@@ -1,68 +1,62 @@
-"""The graph exercise: gradients over a graph with fan-out, and the wrong edge named."""
-import numpy as np
+"""The graph exercise widget: typed gradients judged by bplib.graph, the same text headless."""
 import pytest
 
-from bplib.widgets.graph import GraphExercise, ScalarGraph, graph_feedback
-
-GRAPH = ScalarGraph(["x", "w"], [("u", "mul", ("w", "x")), ("v", "sigma", ("u",)),
-                                 ("p", "add", ("v", "x")), ("l", "square", ("p",))])
-AT = {"x": 1.5, "w": -0.8}
+from bplib.graph import Value
+from bplib.widgets.graph import GraphExercise, asked, graph_feedback
 
 
-def _loss(x, w):
-    return (1 / (1 + np.exp(-w * x)) + x) ** 2
+def make():
+    """u = w x, v = sigma(u), p = v + x, l = p^2: x is used twice."""
+    x, w = Value(1.5, "x"), Value(-0.8, "w")
+    u = (w * x).named("u")
+    v = u.sigma().named("v")
+    return (v + x).named("p").square().named("l")
 
 
-def test_gradients_sum_over_paths_and_match_finite_differences():
-    g = GRAPH.gradients(AT)
-    h = 1e-6
-    assert np.isclose(g["x"], (_loss(1.5 + h, -0.8) - _loss(1.5 - h, -0.8)) / (2 * h), rtol=1e-6)
-    assert np.isclose(g["w"], (_loss(1.5, -0.8 + h) - _loss(1.5, -0.8 - h)) / (2 * h), rtol=1e-6)
+def _right(root):
+    root.backward()
+    return {v.name: f"{v.grad:.10f}" for v in asked(root)}
 
 
-def _right():
-    g = GRAPH.gradients(AT)
-    return {n: f"{g[n]:.8f}" for n in GRAPH.backward_order()}
+def test_gradients_are_asked_from_the_output_down():
+    assert [v.name for v in asked(make())] == ["p", "v", "u", "x", "w"]
 
 
-def test_right_gradients_are_right_and_untyped_are_named():
-    lines = graph_feedback(GRAPH, AT, _right()).splitlines()
-    assert all(line.endswith(": right") for line in lines) and len(lines) == 5
-    assert "dl/dx: not typed yet" in graph_feedback(GRAPH, AT, {**_right(), "x": ""})
+def test_right_gradients_are_right_and_untyped_are_said():
+    root = make()
+    lines = graph_feedback(root, _right(root)).splitlines()
+    assert len(lines) == 5 and all(line.endswith(": right") for line in lines)
+    assert "dl/dx: not typed yet" in graph_feedback(root, {**_right(root), "x": ""})
 
 
 @pytest.mark.parametrize("node, wrong, words", [
-    ("x", lambda g, v: g["u"] * AT["w"], "the edge x -> p is missing"),
-    ("x", lambda g, v: g["p"], "the edge x -> u is missing"),
-    ("x", lambda g, v: g["u"] * AT["w"] * g["p"], "do not multiply"),
-    ("w", lambda g, v: g["u"] * AT["w"], "edge w -> u"),
-    ("u", lambda g, v: g["v"], "edge u -> v"),
-    ("p", lambda g, v: v["p"], "factor 2 is missing"),
-    ("p", lambda g, v: -2 * v["p"], "sign is wrong"),
+    ("x", lambda n: n["u"].grad * n["w"].data, "counts only the path through u"),
+    ("p", lambda n: n["p"].data, "the factor 2 is missing"),
+    ("u", lambda n: n["v"].grad, "the edge u -> v"),
+    ("p", lambda n: -n["p"].grad, "the sign is wrong"),
 ])
-def test_a_wrong_gradient_names_its_edge(node, wrong, words):
-    g, v = GRAPH.gradients(AT), GRAPH.values(AT)
-    typed = {**_right(), node: repr(float(wrong(g, v)))}
-    line = [l for l in graph_feedback(GRAPH, AT, typed).splitlines() if l.startswith(f"dl/d{node}")]
-    assert words in line[0], line
+def test_a_wrong_gradient_is_named_at_its_edge(node, wrong, words):
+    root = make()
+    root.backward()
+    from bplib.graph import nodes
+    n = {v.name: v for v in nodes(root)}
+    line = [l for l in graph_feedback(root, {**_right(root), node: repr(wrong(n))}).splitlines()
+            if l.startswith(f"dl/d{node}")][0]
+    assert words in line
 
 
 def test_unreadable_text_is_said_and_nothing_raises():
-    assert "could not read" in graph_feedback(GRAPH, AT, {"p": "2,5"})
-
-
-def test_a_graph_that_uses_a_value_before_it_exists_is_refused():
-    with pytest.raises(ValueError, match="before it is computed"):
-        ScalarGraph(["x"], [("l", "square", ("u",))])
+    assert "could not read" in graph_feedback(make(), {"p": "2,5"})
 
 
 def test_the_widget_shows_the_same_text_and_names_its_controls():
-    widget = GraphExercise(GRAPH, AT)
-    typed = {**_right(), "u": "0.1"}
-    assert widget.check(**typed) == graph_feedback(GRAPH, AT, typed)
-    assert widget.feedback.startswith(graph_feedback(GRAPH, AT, typed))
+    root = make()
+    widget = GraphExercise(root)
+    typed = {**_right(root), "u": "0.1"}
+    assert widget.check(**typed) == graph_feedback(root, typed)
+    assert widget.feedback.startswith(graph_feedback(root, typed))
     for name, box in widget.boxes.items():
-        assert box.description.startswith(f"dl/d{name} (gradient")
+        assert box.description.startswith(f"dl/d{name} (the gradient of l at node {name})")
     assert widget.picture.value[:4] == b"\x89PNG"
-    widget.check(**_right())
-    assert widget.feedback.endswith("Every gradient is right.")
+    widget.check(**_right(root))
+    assert "Every gradient is right" in widget.feedback
