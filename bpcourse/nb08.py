@@ -104,7 +104,7 @@ def _name(student_fn, net, x, y, loss):
             [np.asarray(got.b[l], dtype=float) for l in range(1, net.L + 1)]
     except Exception:
         return None
-    for kwargs, message in MISTAKES:
+    for kwargs, message in [({}, None)] + MISTAKES:   # right here: no mistake to name
         try:
             v = _variant(net, trace, dl_dxL, **kwargs)
         except ValueError:
@@ -158,8 +158,11 @@ def test_backward(student_fn):
         except AssertionError as error:
             if "numpy" not in str(error):
                 raise
-            raise AssertionError(_name(student_fn, *_square(), losses.quadratic) or
-                                 str(error)) from None
+            named = _name(student_fn, *_square(), losses.quadratic)
+            batch = "" if trace.output.ndim == 1 else (
+                "one-sample code on a batch? With samples as rows, dl_ds has shape (N, d_l): "
+                "dl/dx^(l-1) is dl_ds @ net.W[l] and dl/dW^(l) is dl_ds.T @ x_prev. ")
+            raise AssertionError(f"on {what}: {named or batch + str(error)}") from None
         _shape_of_result(grads, net, trace)
         result = gradient_check(net, x, y, loss, backward=student_fn)
         if not result.passed:

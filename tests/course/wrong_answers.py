@@ -860,6 +860,18 @@ ANSWERS = [
       "        dl_dx = dl_ds @ net.W[l]\n"
       "    return SimpleNamespace(W=dW, b=db)",
       ("np.outer flattens a batch",)),
+    W("backward", "(W^(l))^T @ dl_ds: right for one sample, not for rows",
+      "def backward(net, trace, dl_dxL):\n"
+      "    dW, db = {}, {}\n"
+      "    dl_dx = dl_dxL\n"
+      "    for l in range(net.L, 0, -1):\n"
+      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
+      "        x_prev = trace.x[l - 1]\n"
+      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
+      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
+      "        dl_dx = net.W[l].T @ dl_ds\n"
+      "    return SimpleNamespace(W=dW, b=db)",
+      ("a batch", "samples as rows", "dl_ds @ net.W[l]")),
     W("backward", "db not summed over the batch",
       "def backward(net, trace, dl_dxL):\n"
       "    dW, db = {}, {}\n"
