@@ -164,7 +164,7 @@ def gradient_check(net, x, y, loss=losses.quadratic, backward=None, tol=1e-6):
     dl_dxL = loss.gradient(trace.output, y)
     batch = 1 if trace.output.ndim == 1 else trace.output.shape[0]
     if backward is None:  # bplib's own: from dl/ds^(L) = x^(L) - y after softmax + cross-entropy
-        grads = net.gradients(x, y, loss)
+        grads = net.gradients(x, y, loss, input_gradient=False)
     else:
         grads = backward(net, trace, dl_dxL.copy())
     no_dsigma = _without_dsigma(net, trace, dl_dxL)

@@ -52,9 +52,8 @@ class PerLayer:
             return self._values[l]
         if l == 0 and self.symbol == "dl/dx":
             raise NotationError(
-                "dl/dx^(0) was not computed: no parameter's gradient needs it, and it costs one "
-                "more matrix product; ask for it with input_gradient=True, e.g. "
-                "net.gradients(x, y, loss, input_gradient=True)")
+                "dl/dx^(0) was not computed: these gradients were asked for with "
+                "input_gradient=False, for the parameters only, as training needs them")
         raise NotationError(f"{self.symbol}^({l}) was not computed")
 
     def __setitem__(self, l, value):
@@ -248,7 +247,8 @@ class MLP:
         L, W, b = self.L, self.W._values, self.b._values   # plain lists, W[l] for l = 1..L
         x, s = [self._input(x)] + [None] * L, [None] * (L + 1)
         for l in range(1, L + 1):
-            s[l] = x[l - 1] @ W[l].T + b[l]   # s^(l) = W^(l) x^(l-1) + b^(l), rows of a batch too
+            s[l] = x[l - 1] @ W[l].T          # s^(l) = W^(l) x^(l-1) + b^(l), rows of a batch too
+            s[l] += b[l]                      # (in place: no second (N, d_l) array)
             x[l] = self.activation(l)(s[l])
         if not np.isfinite(x[L].sum()) and not np.isfinite(x[L]).all():
             raise NotationError(
@@ -260,7 +260,7 @@ class MLP:
         """f(x; W, b) = x^(L), shape (d_L,) or (N, d_L)."""
         return self.forward(x).output
 
-    def backward(self, trace, dl_dxL, input_gradient=False):
+    def backward(self, trace, dl_dxL, input_gradient=True):
         """Backpropagate dl/dx^(L) through the layers the trace recorded.
 
         From l = L down to 1: dl/ds^(l) = J_sigma(s^(l))^T dl/dx^(l) (= sigma'(s^(l)) * dl/dx^(l)
@@ -273,9 +273,8 @@ class MLP:
         trace : Trace from ``forward``
         dl_dxL : array, the shape of x^(L): (d_L,) or (N, d_L)
         input_gradient : bool
-            Also compute dl/dx^(0), with the last step's product (W^(1))^T dl/ds^(1).
-            No parameter's gradient needs it, and on a wide first layer it costs as much
-            as dl/dW^(1), so training leaves it out.
+            Compute dl/dx^(0) = (W^(1))^T dl/ds^(1) too. No parameter's gradient needs it,
+            and on a wide first layer it costs as much as dl/dW^(1): training passes False.
 
         Returns
         -------
@@ -301,7 +300,7 @@ class MLP:
         require_finite(dl_dxL, "dl/dx^(L)")
         return self._backward(trace, dl_dxL, input_gradient=input_gradient)
 
-    def _backward(self, trace, dl_dxL, dl_dsL=None, input_gradient=False):
+    def _backward(self, trace, dl_dxL, dl_dsL=None, input_gradient=True):
         """``backward`` without checking its arguments.
 
         ``dl_dsL``, when given, is dl/ds^(L) computed directly (softmax with cross-entropy);
@@ -326,7 +325,7 @@ class MLP:
                 dl_dx[l - 1] = dl_ds[l] @ W[l]              # (W^(l))^T dl/ds^(l), row by row
         return Grads(dl_dW, dl_db, dl_ds, dl_dx)
 
-    def gradients(self, x, y, loss=losses.quadratic, input_gradient=False):
+    def gradients(self, x, y, loss=losses.quadratic, input_gradient=True):
         """Forward pass, loss gradient and backward pass in one call.
 
         With a softmax output and the cross-entropy loss the backward pass starts from
@@ -339,7 +338,7 @@ class MLP:
         x : array, (d_0,) or (N, d_0)
         y : array, the targets: shaped like x^(L), or class labels for cross_entropy
         loss : Loss or str
-        input_gradient : bool, also compute dl/dx^(0) (see ``backward``)
+        input_gradient : bool, compute dl/dx^(0) too (see ``backward``)
 
         Returns
         -------
@@ -353,7 +352,8 @@ class MLP:
                                                                  activations.Softmax):
             sL = trace.s[self.L]
             value, dl_dxL = loss.value_after_softmax(sL, y), loss.grad(xL, y)
-            grads = self._backward(trace, dl_dxL, loss.grad_after_softmax(xL, y), input_gradient)
+            dl_dsL = loss.grad_after_softmax(xL, y)  # x^(L) - y
+            grads = self._backward(trace, dl_dxL, dl_dsL, input_gradient)
         else:
             value, dl_dxL = loss.value_and_grad(xL, y)
             grads = self._backward(trace, dl_dxL, input_gradient=input_gradient)

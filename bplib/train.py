@@ -35,7 +35,7 @@ def step(net, X, y, loss=losses.quadratic, lr=0.1):
         value = float(loss.value(trace.output, y))
         grads = net.backward(trace, loss.grad(trace.output, y))
     else:
-        grads = net.gradients(X, y, loss)
+        grads = net.gradients(X, y, loss, input_gradient=False)  # W and b need no dl/dx^(0)
         value = grads.loss
     before = [(l, net.W[l], net.b[l]) for l in range(1, net.L + 1)]
     try:

@@ -44,7 +44,7 @@ def layer_gradient_norms(sigma, depth=10, width=32, N=64, seed=0):
     net = MLP([width] * (depth + 1), sigma=sigma, output_sigma="identity", seed=seed)
     rng = np.random.default_rng(seed)
     X, Y = rng.normal(size=(N, width)), rng.normal(size=(N, width))
-    grads = net.gradients(X, Y, "quadratic")
+    grads = net.gradients(X, Y, "quadratic", input_gradient=False)
     return np.array([np.linalg.norm(grads.W[l]) for l in range(1, depth + 1)])
 
 

@@ -177,8 +177,8 @@ def parse(text, variables, what="an expression"):
         expr = parse_expr(clean, local_dict=local, global_dict=dict(_NAMES),
                           transformations=TRANSFORMATIONS)
     except TooLarge:
-        raise TooLarge(f"{text.strip()!r} is too large to check: its numbers have more than "
-                       f"{_MAX_DIGITS} digits") from None
+        raise TooLarge(f"{text.strip()!r} is too large to check (a number of more than "
+                       f"{_MAX_DIGITS} digits, or a power above {_MAX_EXPONENT})") from None
     except Unreadable:
         raise
     except Exception:  # SyntaxError, TokenError, TypeError from sympy: all mean the same to a student

@@ -136,7 +136,7 @@ IDS = [f"{s}-L{L}-{o[0] or s}-{o[1]}-{o[2]}-{'batch' if b else 'sample'}"
 def test_backward_matches_autograd(sigma, L, output, batch):
     net, x, y, loss = make_case(sigma, L, output, batch)
     W_before = {l: net.W[l].copy() for l in range(1, L + 1)}
-    grads = net.gradients(x, y, loss, input_gradient=True)
+    grads = net.gradients(x, y, loss)
     Y = as_one_hot(y, net.sizes[-1])
     gW, gb, gs, gx, xs, ss = reference_grads(net, x, Y, loss)
 
@@ -188,7 +188,7 @@ def own_central_difference(f, x, h=1e-6):
 @pytest.mark.parametrize("batch", [False, True])
 def test_input_gradient_matches_central_differences(batch):
     net, x, y, loss = make_case("tanh", 3, OUTPUTS[0], batch, seed=2)
-    grads = net.gradients(x, y, loss, input_gradient=True)
+    grads = net.gradients(x, y, loss)
     numeric = own_central_difference(lambda v: bplib.quadratic(net(v), y), x)
     assert relative_error(grads.x[0], numeric) < TOL_FINITE_DIFF
 
@@ -378,23 +378,24 @@ def test_softmax_as_a_hidden_activation_matches_autograd(batch):
         np.testing.assert_allclose(grads.s[l], gs[l], rtol=RTOL_AUTOGRAD, atol=1e-12)
 
 
-def test_dl_dx0_is_computed_when_asked_for_and_never_later():
+def test_dl_dx0_is_computed_with_the_rest_or_not_at_all():
     net, x, y, loss = make_case("tanh", 2, OUTPUTS[0], batch=True, seed=6)
-    grads = net.gradients(x, y, loss)
-    assert list(grads.x) == [1, 2] and list(grads.s) == [1, 2] == list(grads.W)
-    with pytest.raises(bplib.NotationError, match=r"dl/dx\^\(0\) was not computed.*"
-                                                  "input_gradient=True"):
-        grads.x[0]
-    assert list(grads.x) == [1, 2]  # asking computed nothing
     W1 = net.W[1].copy()
-    full = net.gradients(x, y, loss, input_gradient=True)
+    full = net.gradients(x, y, loss)
     assert list(full.x) == [0, 1, 2]  # in layer order, all there from the start
-    net.W[1] = 2 * W1  # W^(1) replaced after the backward pass: dl/dx^(0) was already computed
+    net.W[1] = 2 * W1  # replaced after the backward pass: dl/dx^(0) was already computed
     np.testing.assert_allclose(full.x[0], full.s[1] @ W1, rtol=1e-14)
-    trace = net.forward(x)
-    via_backward = net.backward(trace, bplib.quadratic.gradient(trace.output, y),
-                                input_gradient=True)
-    np.testing.assert_allclose(via_backward.x[0], via_backward.s[1] @ net.W[1], rtol=1e-14)
+    for params_only in (net.gradients(x, y, loss, input_gradient=False),
+                        net.backward(net.forward(x), np.ones((5, 3)), input_gradient=False)):
+        assert list(params_only.x) == [1, 2] and list(params_only.W) == [1, 2]
+        with pytest.raises(bplib.NotationError,
+                           match=r"dl/dx\^\(0\) was not computed.*input_gradient=False"):
+            params_only.x[0]
+        assert list(params_only.x) == [1, 2]  # asking computed nothing
+    lean = net.gradients(x, y, loss, input_gradient=False)
+    fat = net.gradients(x, y, loss)
+    for l in (1, 2):
+        np.testing.assert_array_equal(lean.W[l], fat.W[l])
 
 
 def test_results_are_listed_in_layer_order():
@@ -406,7 +407,7 @@ def test_results_are_listed_in_layer_order():
         assert list(part) == [1, 2, 3] == part.keys() and len(part) == 3
         assert [l for l, _ in part.items()] == [1, 2, 3]
         assert [v.shape for v in part.values()] == [part[l].shape for l in (1, 2, 3)]
-    assert list(grads.x) == [1, 2, 3] and 0 not in grads.x and 3 in grads.x
+    assert list(grads.x) == [0, 1, 2, 3] and 0 in grads.x and 4 not in grads.x
     assert "1: array(4, 3)" in repr(grads.W)
 
 
@@ -416,7 +417,7 @@ def test_backward_reads_like_the_slide(rng):
     X = rng.normal(size=(6, 3))
     trace = net.forward(X)
     dl_dxL = rng.normal(size=(6, 2))
-    grads = net.backward(trace, dl_dxL, input_gradient=True)
+    grads = net.backward(trace, dl_dxL)
     np.testing.assert_array_equal(grads.x[3], dl_dxL)
     for l in (3, 2, 1):
         dsigma = 1 - np.tanh(trace.s[l]) ** 2
