@@ -9,7 +9,8 @@ How a check holds an answer to its method and to the student's own work
 (forbidden calls, counted calls, watched inputs, numpy errors in the lecture's
 words) is in :mod:`bpcourse.method`.
 """
-from .method import Delegated
+from .method import Delegated, MethodError, numpy_error  # noqa: F401  (what a check may raise)
+
 NOT_DONE = "not done yet: write your code where it says YOUR CODE HERE, then run this cell again"
 
 
@@ -36,7 +37,8 @@ def check(title, test, *args):
     except AssertionError as e:
         print(f"{title}: not right yet. {e}")
     except Exception as e:  # the student's code failed: show it, never a traceback
-        print(f"{title}: your code raised {type(e).__name__}: {e}")
+        said = numpy_error(e) or f"raised {type(e).__name__}: {e}"
+        print(f"{title}: your code {said}")
     else:
         print(f"{title}: correct")
 
@@ -77,6 +79,6 @@ def attempt(fn, reference, *args, what=None):
         print(f"note: using bplib's reference for {what or fn.__name__} "
               "until your exercise is done")
     except Exception as e:  # keep the notebook going; the check cell says what is wrong
-        print(f"note: your {what or fn.__name__} raised {type(e).__name__}: {e}; "
-              "using bplib's reference")
+        said = numpy_error(e) or f"raised {type(e).__name__}: {e}"
+        print(f"note: your {what or fn.__name__} {said}; using bplib's reference")
     return reference(*args)

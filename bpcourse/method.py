@@ -47,11 +47,13 @@ tests::
         report("dl_ds", dl_ds(s, dl_dx))
     hold_to_method(nbXX.test_dl_ds, dl_ds)           # a MethodError: 0 points, flagged
 
-``run`` raises :class:`Delegated` for a forbidden call and an AssertionError
-for an input changed in place or a numpy shape error (``numpy_error`` gives
-the words); :func:`as_array` and :func:`pair` name a list where an array or a
-tuple is asked for. A widget can hold an answer to the same rules by calling
-``run`` and showing the error's text.
+``run`` raises :class:`Delegated` for a forbidden call, :class:`ShapeError`
+for a numpy shape error (``numpy_error`` gives the words; a check can then run
+the answer on square shapes, where the same mistake runs, to name it) and an
+AssertionError for an input changed in place; :func:`as_array` and
+:func:`pair` name a list where an array or a tuple is asked for. A widget can
+hold an answer to the same rules by calling ``run`` and showing the error's
+text.
 """
 import inspect
 import re
@@ -75,6 +77,10 @@ class Delegated(AssertionError):
 
 class MethodError(AssertionError):
     """The answer's numbers are right, but it used a method its exercise forbids."""
+
+
+class ShapeError(AssertionError):
+    """numpy refused a product or a sum of the answer's arrays; the message says why."""
 
 
 def _code(fn):
@@ -157,8 +163,8 @@ class Rules:
         names = list(dict.fromkeys(names))
         return Delegated(
             f"{who} calls {', '.join(names)}. This exercise asks for {self.ask}; an answer "
-            "that hands the work to bplib's own version is not yours, so it does not count "
-            "(in grading it scores 0)", names)
+            "that hands the work to bplib's own version (or to the checks' own answer) is not "
+            "yours, so it does not count (in grading it scores 0)", names)
 
 
 class Tracer:
@@ -227,8 +233,9 @@ class Log(Counter):
 
     Events: ``"item"`` (indexed by one sample or entry, ``a[n]``, ``a[n, k]``),
     ``"iter"`` (iterated over), ``"matmul"`` (a matrix product with a 2-D
-    operand on the other side), ``"vecmat"`` (with a 1-D one), ``"nudge"``
-    (a small number added or subtracted, as finite differences do).
+    operand on the other side), ``"vecmat"`` (with a 1-D one), ``"grouped"``
+    (handed to ``np.linalg.multi_dot``, which picks the order itself),
+    ``"nudge"`` (a small number added or subtracted, as finite differences do).
     """
 
 
@@ -277,7 +284,11 @@ class Watched(np.ndarray):
         if func in (np.dot, np.inner, np.linalg.multi_dot, np.einsum, np.tensordot, np.matmul):
             operands = args[0] if func is np.linalg.multi_dot else args
             arrays = [a for a in operands if isinstance(a, np.ndarray)]
-            if sum(np.ndim(a) == 2 for a in arrays) >= 2:
+            if func is np.linalg.multi_dot:   # numpy chooses the grouping, not the answer
+                for a in arrays:
+                    if isinstance(a, Watched):
+                        a._note("grouped")
+            elif sum(np.ndim(a) == 2 for a in arrays) >= 2:
                 for a in arrays:
                     if isinstance(a, Watched):
                         a._note("matmul")
@@ -365,19 +376,19 @@ def numpy_error(error, hint=""):
     aligned = re.search(r"shapes (\([\d, ]*\)) and (\([\d, ]*\)) not aligned", text)
     broadcast = re.search(r"could not be broadcast together with shapes (.*)", text)
     if "matmul" in text and sizes:
-        said = (f"a matrix product failed because one side has {sizes.group(2)} and the other "
+        said = (f"stopped at a matrix product whose sides have {sizes.group(2)} and "
                 f"{sizes.group(1)} where they must meet: {SHAPE_RULE}")
     elif aligned:
-        said = (f"a product of shapes {aligned.group(1)} and {aligned.group(2)} failed: "
+        said = (f"stopped at a product of shapes {aligned.group(1)} and {aligned.group(2)}: "
                 f"{SHAPE_RULE}")
     elif broadcast:
-        said = (f"numpy could not combine arrays of shapes {broadcast.group(1).strip()} entry by "
+        said = (f"stopped combining arrays of shapes {broadcast.group(1).strip()} entry by "
                 "entry: element-wise operations need the same shape (or a row added to every "
                 "row, as b^(l) in S = X W^T + b)")
     elif re.search(r"index -?\d+ is out of bounds for axis \d+ with size \d+", text):
         size = re.search(r"with size (\d+)", text).group(1)
-        said = (f"an index ran past the end of an axis of size {size}, whose indices are "
-                f"0..{int(size) - 1}: neurons j, k are numbered from 0, as in numpy")
+        said = (f"stopped at an index past the end of an axis of size {size}, whose indices "
+                f"are 0..{int(size) - 1}: neurons j, k are numbered from 0, as in numpy")
     else:
         return None
     return f"{said}. {hint}".strip()
@@ -423,7 +434,7 @@ def run(fn, *args, rules=None, count=None, hint="", changed=None, who=None):
         said = numpy_error(e, hint)
         if said is None:
             raise
-        raise AssertionError(f"{who} stopped with numpy's {type(e).__name__}: {said}") from None
+        raise ShapeError(f"{who} {said}") from None
     if tracer.called:
         raise rules.refuse(tracer.called, who)
     names = _parameter_names(fn, len(args))

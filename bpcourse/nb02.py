@@ -7,7 +7,7 @@ the step h it is given, written by the student (not bplib.jacobian).
 """
 import numpy as np
 
-from .method import CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Rules, as_array, run
+from .method import CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Rules, as_array, reference, run
 
 RULES = Rules("central differences (f(x + h e_j) - f(x - h e_j)) / (2h) written yourself",
               {**FINITE_DIFFERENCES, **OWN_DERIVATIVES, **CHAIN})
@@ -18,6 +18,7 @@ def f_example(x):
     return np.array([x[0] * x[1], np.sin(x[0]), x[0] ** 2 + 3 * x[1]])
 
 
+@reference
 def J_example(x):
     """The analytic Jacobian of ``f_example``, shape (3, 2)."""
     return np.array([[x[1], x[0]],
@@ -25,6 +26,7 @@ def J_example(x):
                      [2 * x[0], 3.0]])
 
 
+@reference
 def _difference(f, x, h, forward=False):
     """Central (or forward) differences with step h, one column per x_j."""
     x = np.asarray(x, dtype=float)

@@ -12,8 +12,8 @@ from bplib import activations
 from bplib.calculus import Function
 from bplib.mlp import MLP
 
-from .method import BACKPROP, FINITE_DIFFERENCES, FORWARD, Log, MethodError, Rules, reference, \
-    run, watched
+from .method import (BACKPROP, FINITE_DIFFERENCES, FORWARD, Log, MethodError, Rules, ShapeError,
+                     reference, run, watched)
 
 RULES = Rules("your own forward pass with net.W[l], net.b[l] and net.activation(l)",
               {**FORWARD, **BACKPROP, **FINITE_DIFFERENCES})
@@ -51,6 +51,7 @@ def _array(value, what):
                              f"got {type(value).__name__}") from None
 
 
+@reference
 def _variant(net, x, batch, transpose=False, one_sample=False, bias="inside", sigma="own",
              layers=None):
     """The forward pass with one chosen mistake."""
@@ -122,9 +123,7 @@ def test_forward(forward):
     x = np.array([0.5, -1.0, 2.0])
     try:
         got = _array(run(forward, net, x.copy(), rules=RULES, hint=HINT).value, "x^(L)")
-    except AssertionError as e:
-        if "numpy" not in str(e):
-            raise
+    except ShapeError as e:
         _on_square(forward, False, e)
     want = reference_forward(net, x)
     if got.shape == want.shape and np.allclose(got, want):
@@ -149,9 +148,7 @@ def test_forward_batch(forward_batch):
     try:
         out = run(forward_batch, net, watched(X, "X", log), rules=BATCH, hint=BATCH_HINT,
                   count={"sigma": Function.__call__})
-    except AssertionError as e:
-        if "numpy" not in str(e):
-            raise
+    except ShapeError as e:
         _on_square(forward_batch, True, e)
     got = _array(out.value, "X^(L)")
     want = reference_forward_batch(net, X)

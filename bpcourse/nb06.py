@@ -14,8 +14,8 @@ import numpy as np
 
 from bplib import calculus, graph
 
-from .method import CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules, pair, \
-    reference, run, watched
+from .method import (CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules, pair,
+                     reference, run, watched)
 
 DF = Rules("f'(x) as a formula you worked out, not finite differences or bplib's derivative",
            {**FINITE_DIFFERENCES, **OWN_DERIVATIVES, **CHAIN})
@@ -152,6 +152,7 @@ def chain_derivative(stages, x):
     return _chain(stages, x)
 
 
+@reference
 def _chain(stages, x, at="input", start=1.0, combine="product"):
     """The loop with one chosen mistake: where f_i' is taken, how the factors combine."""
     a, running = float(x), start

@@ -21,7 +21,7 @@ from bplib.gradcheck import gradient_check, numerical_gradients
 from bplib.mlp import MLP, Trace
 
 from .method import BACKPROP, CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules, \
-    as_array, reference, run, watched
+    ShapeError, as_array, reference, run, watched
 
 RULES = Rules("your own backward pass, layer by layer from l = L down to 1",
               {**BACKPROP, **FINITE_DIFFERENCES, **CHAIN})
@@ -35,10 +35,12 @@ def backward(net, trace, dl_dxL):
     return net.backward(trace, dl_dxL)
 
 
-def _variant(net, trace, dl_dxL, back_W="W", dsigma="s", db="ds", x_in="prev", reduce="sum"):
+@reference
+def _variant(net, trace, dl_dxL, back_W="W", dsigma="s", db="ds", x_in="prev", reduce="sum",
+             sign=1):
     """The backward pass with one chosen mistake (element-wise activations only)."""
     dW, db_ = {}, {}
-    dl_dx = dl_dxL
+    dl_dx = sign * dl_dxL
     for l in range(net.L, 0, -1):
         act = net.activation(l)
         dl_ds = {"s": lambda: act.backward(trace.s[l], trace.x[l], dl_dx),
@@ -67,6 +69,8 @@ MISTAKES = [
                         "layer l, x^(l-1) = trace.x[l - 1], not x^(l)"),
     (dict(reduce="mean"), "the gradients are divided by N: the lecture's loss is the sum over "
                           "samples, not the mean"),
+    (dict(sign=-1), "every gradient has the wrong sign: backpropagation starts from dl/dx^(L) "
+                    "as it is given and only multiplies by Jacobians"),
 ]
 
 
@@ -126,6 +130,19 @@ def _shape_of_result(grads, net, trace):
         if isinstance(part, list):
             raise AssertionError(f"d{symbol} is a list; make it a dict keyed by the layer number "
                                  f"l = 1..L, d{symbol}[l] = ... (layer 0 has no parameters)")
+    for l in range(1, net.L + 1):
+        for symbol in ("W", "b"):
+            try:
+                getattr(grads, symbol)[l]
+            except (KeyError, IndexError, TypeError, AttributeError):
+                raise AssertionError(
+                    f"dl/d{symbol}^({l}) is missing: the loop runs from l = L down to 1, "
+                    f"range(net.L, 0, -1), and fills d{symbol}[l] for every layer") from None
+        gW, want = np.shape(grads.W[l]), net.W[l].shape
+        if gW == want[::-1] and gW != want:
+            raise AssertionError(
+                f"dl/dW^({l}) has shape {gW}: it looks transposed; W^({l}) has shape {want}, "
+                "dl/dW^(l) = dl/ds^(l) (x^(l-1))^T, row j for neuron j, np.outer(dl_ds, x_prev)")
     if trace.output.ndim != 2:
         return
     N = trace.output.shape[0]
@@ -155,9 +172,7 @@ def test_backward(student_fn):
                                "the network and the trace",
                             1: "your backward pass changed the trace x^(l) or s^(l): compute "
                                "new arrays instead of updating those in place"}).value
-        except AssertionError as error:
-            if "numpy" not in str(error):
-                raise
+        except ShapeError as error:
             named = _name(student_fn, *_square(), losses.quadratic)
             batch = "" if trace.output.ndim == 1 else (
                 "one-sample code on a batch? With samples as rows, dl_ds has shape (N, d_l): "

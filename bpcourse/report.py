@@ -5,6 +5,11 @@ code could patch numpy or override comparison. It draws inputs with
 ``probe_rng()``, calls the student's code on them and ``report``s the plain
 numbers. The grader runs the solution on the same inputs and compares the two
 in its own process.
+
+Two reports speak against an answer whatever its numbers: ``watch`` reports
+a call the exercise forbids (bplib's own version, a reference of the checks),
+``hold_to_method`` a right value reached by a forbidden method. The grader
+gives such a cell 0 points and a flag, with a reason in its own words.
 """
 import json
 import os

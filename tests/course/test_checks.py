@@ -204,3 +204,12 @@ def test_a_hidden_test_reports_a_forbidden_method_and_nothing_else(monkeypatch):
     assert [name for name, _ in got] == [report.METHOD]
     [(reason, flag)] = verdict.refused(got)
     assert verdict.compare([], got) == (False, [reason]) and flag == "method not followed"
+
+
+def test_attempt_says_a_shape_error_in_the_lectures_words(capsys):
+    from bpcourse import attempt
+
+    W, x = np.ones((4, 3)), np.ones(3)
+    assert np.array_equal(attempt(lambda W, x: W.T @ x, lambda W, x: W @ x, W, x), W @ x)
+    out = capsys.readouterr().out
+    assert "matrix product" in out and "Input operand" not in out and "bplib's reference" in out

@@ -1,6 +1,6 @@
 """Any cell can be run again after Run All: no new error, every solved check stays correct.
 
-Each solution notebook runs top to bottom in one kernel, then every code cell
+Each notebook (solution and student version) runs top to bottom in one kernel, then every code cell
 runs once more, from the last to the first, in the same kernel. A cell must
 then raise no error it did not raise the first time, and print the same
 verdicts and truth values ("correct", "the same: True").
@@ -12,7 +12,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-SOLUTIONS = sorted((Path(__file__).resolve().parents[2] / "solutions").glob("*.ipynb"))
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted(ROOT.glob("solutions/*.ipynb")) + sorted(ROOT.glob("notebooks/*.ipynb"))
 CHECK = re.compile(r"^(.*?): (correct|not right yet|not done yet|not accepted)", re.M)
 
 
@@ -35,7 +36,7 @@ def private_jupyter(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS])
 def test_every_cell_runs_again_after_run_all(path, private_jupyter):
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:

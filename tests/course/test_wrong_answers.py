@@ -87,3 +87,72 @@ def test_every_solution_passes(name):
                          ids=lambda v: v if isinstance(v, str) and "\n" not in v else "")
 def test_right_answers_written_differently_pass(exercise, source):
     TESTS[exercise](define(source, exercise))
+
+
+# --- in grading: the hidden tests' markers, for every delegation and method violation ------
+
+def _inputs(exercise):
+    """Arguments a hidden test might give each exercise."""
+    import numpy as np
+
+    import bplib
+
+    rng = np.random.default_rng(0)
+    net = bplib.MLP([3, 4, 2], sigma="tanh", seed=1)
+    trace = net.forward(rng.normal(size=3))
+    Js = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))]
+    return {
+        "weight_shape": ([4, 3, 2], 1),
+        "numerical_jacobian": (nb02.f_example, rng.normal(size=2)),
+        "neuron": (rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=3), 1, bplib.tanh),
+        "weighted_input": (rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=3)),
+        "forward": (net, rng.normal(size=3)),
+        "forward_batch": (net, rng.normal(size=(5, 3))),
+        "finite_difference_gradients": (net, rng.normal(size=3), rng.normal(size=2),
+                                        bplib.quadratic),
+        "df": (rng.normal(size=5),),
+        "chain_derivative": ([bplib.square, bplib.sin, bplib.exp], 0.7),
+        "jacobian_sin_linear": (rng.normal(size=(3, 4)), rng.normal(size=3), rng.normal(size=4)),
+        "gradient_from_left": (Js, rng.normal(size=2)),
+        "backward": (net, trace, rng.normal(size=2)),
+    }[exercise]
+
+
+RULES = {
+    "weight_shape": nb01.RULES, "numerical_jacobian": nb02.RULES, "neuron": nb03.NEURON,
+    "weighted_input": nb03.LAYER, "forward": nb04.RULES, "forward_batch": nb04.BATCH,
+    "finite_difference_gradients": nb05.RULES, "df": nb06.DF,
+    "chain_derivative": nb06.CHAIN_LOOP, "jacobian_sin_linear": nb07.PRODUCT,
+    "gradient_from_left": nb07.FROM_LEFT, "backward": nb08.RULES,
+}
+
+
+def _markers(exercise, fn, monkeypatch):
+    """The names of what the hidden tests would report against ``fn``."""
+    import IPython.display
+
+    from bpcourse import report
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
+    with report.watch(RULES[exercise], fn):
+        try:
+            fn(*_inputs(exercise))
+        except Exception:   # a delegating answer may also be wrong: the marker comes first
+            pass
+    report.hold_to_method(TESTS[exercise], fn)
+    return {obj[report.MIME]["name"] for obj in shown}
+
+
+@pytest.mark.parametrize("wrong", [w for w in ANSWERS if w.kind != "mistake"],
+                         ids=lambda w: f"{w.exercise}: {w.misconception}")
+def test_grading_reports_every_delegation_and_method_violation(wrong, monkeypatch):
+    from bpcourse import report
+
+    want = report.DELEGATED if wrong.kind == "delegation" else report.METHOD
+    assert want in _markers(wrong.exercise, define(wrong.source, wrong.exercise), monkeypatch)
+
+
+@pytest.mark.parametrize("name", sorted(TESTS))
+def test_grading_reports_nothing_against_a_solution(name, monkeypatch):
+    assert _markers(name, solution_functions()[name], monkeypatch) == set()

@@ -1227,3 +1227,18 @@ ANSWERS = [
       "    return bplib.softmax.backward(None, xL, -y / xL)",
       ("softmax backward",), "delegation"),
 ]
+
+ANSWERS += [
+    W("numerical_jacobian", "the check's own central differences",
+      "from bpcourse import nb02\n"
+      "def numerical_jacobian(f, x, h=1e-5):\n    return nb02._difference(f, x, h)",
+      ("reference of the checks",), "delegation"),
+    W("chain_derivative", "the check's own loop",
+      "from bpcourse import nb06\n"
+      "def chain_derivative(stages, x):\n    return nb06._chain(stages, x)",
+      ("reference of the checks",), "delegation"),
+    W("backward", "the check's own backward pass with no mistake chosen",
+      "from bpcourse import nb08\n"
+      "def backward(net, trace, dl_dxL):\n    return nb08._variant(net, trace, dl_dxL)",
+      ("reference of the checks",), "delegation"),
+]
