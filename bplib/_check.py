@@ -3,6 +3,7 @@
 Every public function of bplib validates what it is given before it changes
 anything, so a bad call leaves the network and the user's arrays untouched.
 """
+import math
 import numbers
 
 import numpy as np
@@ -41,7 +42,7 @@ def require_finite(a, name):
     """Raise if `a` holds NaN or an infinity, saying where the first one is."""
     # NaN and inf reach the sum, so a finite sum settles it without the boolean
     # copy that isfinite makes; a sum that overflowed is looked at entry by entry.
-    if not np.isfinite(a.sum()) and not np.isfinite(a).all():
+    if not math.isfinite(a.sum()) and not np.isfinite(a).all():  # math's: no numpy call
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         raise NotationError(
             f"{name} holds NaN or infinite values (the first at index {where}); "

@@ -151,6 +151,12 @@ def edges(root):
     return [Edge(u, v, local) for v in nodes(root) for u, local in zip(v.inputs, v.local)]
 
 
+def gradients(root):
+    """{node name: dl/d(node)} after ``root.backward()``, inputs first."""
+    root.backward()
+    return {v.name: v.grad for v in nodes(root)}
+
+
 def outgoing(root):
     """{node name: the edges that leave it}."""
     out = {v.name: [] for v in nodes(root)}

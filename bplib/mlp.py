@@ -7,6 +7,8 @@ shape (d_l, d_{l-1}) and b^(l) of shape (d_l,):
 
 A batch holds samples as rows, so the same step reads S = X W^T + b.
 """
+import math
+
 import numpy as np
 
 from . import activations, losses
@@ -250,7 +252,7 @@ class MLP:
             s[l] = x[l - 1] @ W[l].T          # s^(l) = W^(l) x^(l-1) + b^(l), rows of a batch too
             s[l] += b[l]                      # (in place: no second (N, d_l) array)
             x[l] = self.activation(l)(s[l])
-        if not np.isfinite(x[L].sum()) and not np.isfinite(x[L]).all():
+        if not math.isfinite(x[L].sum()) and not np.isfinite(x[L]).all():
             raise NotationError(
                 f"x^(L) holds NaN or infinite values: the weights have grown too large "
                 "(lower the learning rate) or were set to such values")

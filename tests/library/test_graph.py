@@ -9,7 +9,8 @@ import matplotlib.pyplot as plt
 import pytest
 
 from bplib import NotationError
-from bplib.graph import Value, check_gradients, draw, edges, nodes, sigma, square, table
+from bplib.graph import (Value, check_gradients, draw, edges, gradients, nodes, sigma, square,
+                         table)
 
 
 def sig(a):
@@ -69,6 +70,13 @@ def test_a_value_used_twice_by_one_node_gets_both_edges():
     q.backward()
     assert x.grad == 7.0
     assert sum(1 for e in edges(q) if e.source is x) == 3
+
+
+def test_gradients_by_name():
+    l, _ = build()
+    got = gradients(l)
+    assert list(got) == [v.name for v in nodes(l)]
+    assert got == pytest.approx(by_hand(), rel=1e-14)
 
 
 def test_backward_twice_gives_the_same_numbers():
