@@ -217,6 +217,7 @@ def _finite_differences(net, x, y, l):
     return numerical_gradients(net, x, y, losses.quadratic)[f"W^({l})"]
 
 
+@reference
 def _by_hand(net, trace, y, l, dsigma2="s", dsigma1="s", sign=1, paths="all", back="W",
              x_in="prev"):
     """dl/dW^(l) entry by entry, with one chosen mistake."""
@@ -367,6 +368,7 @@ HIDDEN_EXPRESSION_MISTAKES = {
 
 # --- local derivatives -----------------------------------------------------------------------
 
+@reference
 def _local(name, s, x, at="s"):
     """sigma'(s) for sigmoid, tanh, relu, from the saved x where it can; ``at`` a mistake."""
     if at == "x":                       # the derivative taken at x instead of s
