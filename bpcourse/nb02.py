@@ -37,6 +37,18 @@ def _difference(f, x, h, forward=False):
     return np.stack(cols, axis=1)
 
 
+@reference
+def central_difference(f, x, h):
+    """J_f(x) by central differences with step h, shape (m, n): the reference."""
+    return _difference(f, x, h)
+
+
+@reference
+def forward_difference(f, x, h):
+    """J_f(x) by forward differences (f(x + h e_j) - f(x)) / h, shape (m, n)."""
+    return _difference(f, x, h, forward=True)
+
+
 def _named(got, f, x, h):
     """The named mistake that gives ``got``, or None."""
     want = _difference(f, x, h)

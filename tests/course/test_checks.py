@@ -7,7 +7,7 @@ import bplib
 from bpcourse import check, method, nb05, nb06, nb07, nb08, passes, report
 from bpinstructor.grading import verdict
 
-from solutions import solution_functions
+from solution_cells import solution_functions
 
 
 def _stub(*args):
@@ -184,7 +184,7 @@ def test_nb08_a_student_backward_trains_through_net_gradients():
 def test_a_hidden_test_reports_a_forbidden_method_and_nothing_else(monkeypatch):
     import IPython.display
 
-    from solutions import define
+    from solution_cells import define
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))

@@ -8,7 +8,7 @@ import pytest
 
 from bpcourse import Delegated, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08
 
-from solutions import define, solution_functions
+from solution_cells import define, solution_functions
 from wrong_answers import ANSWERS
 
 TESTS = {

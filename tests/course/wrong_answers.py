@@ -1233,6 +1233,10 @@ ANSWERS += [
       "from bpcourse import nb02\n"
       "def numerical_jacobian(f, x, h=1e-5):\n    return nb02._difference(f, x, h)",
       ("reference of the checks",), "delegation"),
+    W("numerical_jacobian", "the notebook's own central differences, from the cell below",
+      "from bpcourse import nb02\n"
+      "def numerical_jacobian(f, x, h=1e-5):\n    return nb02.central_difference(f, x, h)",
+      ("reference of the checks",), "delegation"),
     W("chain_derivative", "the check's own loop",
       "from bpcourse import nb06\n"
       "def chain_derivative(stages, x):\n    return nb06._chain(stages, x)",
