@@ -58,7 +58,7 @@ def _without_dsigma(net, trace, dl_dxL):
     plain = MLP(net.sizes, skip, skip)
     for l in range(1, net.L + 1):
         plain.W[l], plain.b[l] = net.W[l], net.b[l]
-    return plain._backward(trace, dl_dxL)  # the trace is net's, with the same W and b
+    return plain._backward(trace, dl_dxL, input_gradient=False)  # net's trace: same W, b
 
 
 def diagnose(name, g, n, no_dsigma=None, batch=1, rtol=1e-4):
