@@ -14,7 +14,7 @@ RULES = Rules("central differences (f(x + h e_j) - f(x - h e_j)) / (2h) written 
 
 
 def f_example(x):
-    """f: R^2 -> R^3, f(x) = (x_1 x_2, sin x_1, x_1^2 + 3 x_2)."""
+    """f: R^2 -> R^3, f(x) = (x_0 x_1, sin x_0, x_0^2 + 3 x_1)."""
     return np.array([x[0] * x[1], np.sin(x[0]), x[0] ** 2 + 3 * x[1]])
 
 
@@ -89,7 +89,7 @@ def test_numerical_jacobian(numerical_jacobian):
     if err > 1e-6:
         i, j = np.unravel_index(np.argmax(np.abs(got - want)), want.shape)
         raise AssertionError(
-            f"J[{i}, {j}] should be df_{i + 1}/dx_{j + 1} = {want[i, j]:.6f}, "
+            f"J[{i}, {j}] should be df_{i}/dx_{j} = {want[i, j]:.6f}, "
             f"yours is {got[i, j]:.6f}"
             + (" (is h too large or too small? h = 1e-5 works)" if err < 1e-2 else ""))
     # The step h is the caller's: with h = 0.01 central differences are off by about h^2 / 6.

@@ -12,14 +12,14 @@ import functools
 
 import numpy as np
 
-from bplib import calculus
+from bplib import calculus, graph
 
 from .method import (CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules, pair,
                      reference, run, watched)
 
 DF = Rules("f'(x) as a formula you worked out, not finite differences or bplib's derivative",
            {**FINITE_DIFFERENCES, **OWN_DERIVATIVES, **CHAIN})
-CHAIN_LOOP = Rules("the chain rule as your own loop: a running product of f_i'(a_{i-1})",
+CHAIN_LOOP = Rules("the chain rule as your own loop: a running product of f_i'(u_{i-1})",
                    {**FINITE_DIFFERENCES, **CHAIN})
 
 CHAIN_RULE = ("differentiate the outer function keeping the inside the same, "
@@ -167,17 +167,17 @@ def _chain(stages, x, at="input", start=1.0, combine="product"):
 CHAIN_MISTAKES = [
     (dict(at="x"), "every local derivative was taken at x; f_i' must be taken at "
                    "f_{i-1}(...f_1(x)), the value that enters f_i"),
-    (dict(at="output"), "each local derivative was taken at the value f_i leaves, f_i(a); "
+    (dict(at="output"), "each local derivative was taken at the value f_i leaves, f_i(u); "
                         "f_i' is taken at the value that enters f_i: compute the derivative "
-                        "before you update a"),
+                        "before you update u"),
     (dict(start=0.0), "the running product started at 0 stays 0; start it at 1, the "
                       "derivative of x with respect to itself"),
     (dict(start=0.0, combine="sum"), "that is a sum of the local derivatives; the chain rule "
-                                     "multiplies them: running = f_i'(a) * running"),
+                                     "multiplies them: running = f_i'(u) * running"),
     (dict(combine="sum"), "that is a sum of the local derivatives; the chain rule multiplies "
-                          "them: running = f_i'(a) * running"),
+                          "them: running = f_i'(u) * running"),
     (dict(combine="last"), "only the last local derivative is left: the running product "
-                           "multiplies every factor, running = f_i'(a) * running"),
+                           "multiplies every factor, running = f_i'(u) * running"),
 ]
 
 
@@ -212,3 +212,80 @@ def test_chain_derivative(student_chain):
                     raise AssertionError(f"for {name} at x = {x}: {message}")
             raise AssertionError(f"for {name} at x = {x}: the derivative should be {want:.6f}, "
                                  f"got {deriv:.6f}")
+
+
+# --- the multivariable chain rule on a graph with fan-out ----------------------------------------
+
+AT = {"x": 1.5, "w": -0.8}   # the widget's point; the check uses others too
+GRAPH_RULES = Rules("each node's gradient by the chain rule, written yourself from the output down",
+                    {**FINITE_DIFFERENCES, **CHAIN, **OWN_DERIVATIVES,
+                     "bplib.graph's backward pass (l.backward())": graph.Value.backward,
+                     "bplib.graph.check_gradients": graph.check_gradients})
+ORDER = ("p", "v", "u", "w", "x")   # from the output down
+
+
+def graph_at(x, w):
+    """The graph u = w x, v = sigma(u), p = v + x, l = p^2 at x, w: its output node l."""
+    x, w = graph.Value(float(x), "x"), graph.Value(float(w), "w")
+    u = (w * x).named("u")
+    v = u.sigma().named("v")
+    p = (v + x).named("p")
+    return p.square().named("l")
+
+
+def _by_name(root):
+    root.backward()
+    return {v.name: v for v in graph.nodes(root)}
+
+
+@reference
+def graph_gradients(x, w):
+    """dl/dv for every node v of l = (sigma(w x) + x)^2: the reference.
+
+    Returns
+    -------
+    dict {"p", "v", "u", "w", "x": float}
+    """
+    nodes = _by_name(graph_at(x, w))
+    return {name: nodes[name].grad for name in ORDER}
+
+
+def _graph_mistake(name, got, nodes):
+    """This course's names for two mistakes bplib.graph's checker leaves generic."""
+    n = nodes
+    if name == "x" and np.isclose(got, n["u"].grad * n["w"].data * n["p"].grad, rtol=1e-8):
+        return ("dl/dx: the paths add up, they do not multiply: x feeds u and p, so "
+                "dl/dx = dl/du du/dx + dl/dp dp/dx")
+    sv = 1 / (1 + np.exp(-n["v"].data))
+    if name == "u" and np.isclose(got, n["v"].grad * sv * (1 - sv), rtol=1e-8):
+        return ("dl/du: the edge u -> v (v = sigma(u)): sigma' is taken at the value that enters "
+                "sigma, u, not at the value it leaves: dv/du = v (1 - v)")
+    return None
+
+
+def test_graph_gradients(student_fn):
+    """Each node's gradient, from the output down; a wrong one names its edge."""
+    for x, w in ((1.5, -0.8), (-0.7, 1.3)):
+        got = run(student_fn, x, w, rules=GRAPH_RULES).value
+        if not isinstance(got, dict):
+            raise AssertionError(f"return a dict {{node name: gradient}}, e.g. "
+                                 f"{{'p': dl_dp, 'v': dl_dv, ...}}, got {type(got).__name__}")
+        missing = [n for n in ORDER if n not in got]
+        if missing:
+            raise AssertionError(f"the dict has no gradient for {', '.join(missing)}: give one for "
+                                 "every node p, v, u, w, x")
+        typed = {}
+        for name in ORDER:
+            try:
+                typed[name] = float(np.asarray(got[name], dtype=float))
+            except (TypeError, ValueError):
+                raise AssertionError(f"dl/d{name} should be a number, got "
+                                     f"{type(got[name]).__name__}") from None
+        root = graph_at(x, w)
+        nodes = _by_name(root)
+        verdict = graph.check_gradients(root, typed)
+        for name in ORDER:   # the first mistake from the output down
+            if name in verdict.messages:
+                said = _graph_mistake(name, typed[name], nodes) or \
+                    f"dl/d{name}: {verdict.messages[name]}"
+                raise AssertionError(f"at x = {x}, w = {w}: {said}")

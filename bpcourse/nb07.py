@@ -187,3 +187,136 @@ def test_gradient_from_left(student_fn):
             "the value is right, but you multiplied Jacobians with each other (a matrix-matrix "
             "product, d^3 multiply-adds); the exercise asks for one vector-Jacobian product at a "
             "time from the loss side: g = g @ J for J in reversed(jacobians)")
+
+
+# --- forward mode and reverse mode, by name ----------------------------------------------------
+
+FORWARD_MODE = Rules("forward mode written yourself: for each input direction e_k, one "
+                     "Jacobian-vector product J v per function, from J_1 to J_N",
+                     {**FINITE_DIFFERENCES, **CHAIN})
+MODE_HINT = ("in forward mode a column vector v of shape (d_{i-1},) is pushed through each "
+             "J_i of shape (d_i, d_{i-1}) from the right, v = J @ v, starting with J_1")
+
+
+class Products(dict):
+    """Counts of the products made with :func:`counted` Jacobians.
+
+    Keys: ``"J v"`` (a Jacobian-vector product, a column from the right), ``"v J"`` (a
+    vector-Jacobian product, a row from the left), ``"J J"`` (matrix times matrix), and
+    ``"multiply-adds"`` summed over all of them.
+    """
+
+    def __init__(self):
+        super().__init__({"J v": 0, "v J": 0, "J J": 0, "multiply-adds": 0})
+
+    def add(self, left, right):
+        a, b = np.shape(left), np.shape(right)
+        if len(a) == 2 and len(b) == 2:
+            self["J J"] += 1
+            self["multiply-adds"] += a[0] * a[1] * b[1]
+        elif len(a) == 2:
+            self["J v"] += 1
+            self["multiply-adds"] += a[0] * a[1]
+        else:
+            self["v J"] += 1
+            self["multiply-adds"] += b[0] * b[1]
+
+
+class Counted(np.ndarray):
+    """A Jacobian that counts the products it takes part in, into ``products``."""
+
+    def __array_finalize__(self, obj):
+        self.products = getattr(obj, "products", None)
+
+    def _strip(self, values):
+        return [np.asarray(v) if isinstance(v, Counted) else v for v in values]
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = self._strip(inputs)
+        if ufunc is np.matmul and method == "__call__" and self.products is not None:
+            self.products.add(*plain[:2])
+        if "out" in kwargs:
+            kwargs["out"] = tuple(self._strip(kwargs["out"]))
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func in (np.dot, np.matmul, np.inner) and self.products is not None:
+            self.products.add(*self._strip(args[:2]))
+        return func(*self._strip(args), **kwargs)
+
+
+def counted(jacobians, products):
+    """Copies of the Jacobians that count their products into ``products`` (a Products)."""
+    out = []
+    for J in jacobians:
+        c = np.array(J, dtype=float).view(Counted)
+        c.products = products
+        out.append(c)
+    return out
+
+
+def count_products(fn, jacobians, dl_dxN):
+    """Run ``fn(jacobians, dl_dxN)`` on counted Jacobians; (result, Products)."""
+    products = Products()
+    result = fn(counted(jacobians, products), np.array(dl_dxN, dtype=float))
+    return np.asarray(result, dtype=float), products
+
+
+@reference
+def gradient_forward_mode(jacobians, dl_dxN):
+    """dl/dx by forward mode: one Jacobian-vector product per function and input direction.
+
+    Parameters
+    ----------
+    jacobians : list of arrays [J_1, ..., J_N], J_i of shape (d_i, d_{i-1})
+    dl_dxN : array, shape (d_N,)
+
+    Returns
+    -------
+    array, shape (d_0,)
+    """
+    d0 = np.shape(jacobians[0])[1]
+    g = np.zeros(d0)
+    for k in range(d0):
+        v = np.eye(d0)[k]               # the input direction e_k
+        for J in jacobians:
+            v = J @ v                   # dx^i/dx_k, one column of J_i ... J_1
+        g[k] = dl_dxN @ v
+    return g
+
+
+def test_gradient_forward_mode(student_fn):
+    """dl/dx right, by d_0 * N Jacobian-vector products and nothing else."""
+    rng = np.random.default_rng(4)
+    sizes = [4, 3, 5, 2]
+    jacobians = [rng.normal(size=(sizes[i + 1], sizes[i])) for i in range(len(sizes) - 1)]
+    dl_dxN = rng.normal(size=sizes[-1])
+    products = Products()
+    out = run(student_fn, counted(jacobians, products), dl_dxN.copy(), rules=FORWARD_MODE,
+              hint=MODE_HINT)
+    g = as_array(out.value, "dl/dx")
+    want = gradient_from_left(jacobians, dl_dxN)
+    assert g.shape == (sizes[0],), (
+        f"dl/dx should be a vector of shape ({sizes[0]},) = (d_0,), like x, got {g.shape}")
+    if not np.allclose(g, want, rtol=1e-8, atol=1e-10):
+        if np.allclose(g, -want, rtol=1e-8, atol=1e-10):
+            raise AssertionError("the sign is wrong")
+        raise AssertionError(
+            "dl/dx_k should be (dl/dx^N)^T J_N ... J_1 e_k: push e_k through J_1 first, then "
+            "J_2, ..., and take the dot product with dl/dx^N at the end")
+    N, d0 = len(jacobians), sizes[0]
+    if products["J J"]:
+        raise MethodError(
+            "the value is right, but you multiplied Jacobians with each other (or with the "
+            "identity matrix: all directions at once), a matrix-matrix product; forward mode "
+            "pushes one input direction e_k at a time, v = J @ v, a Jacobian-vector product")
+    if products["v J"] and not products["J v"]:
+        raise MethodError(
+            f"that is reverse mode: {products['v J']} vector-Jacobian products from the loss "
+            "side, which is backpropagation (Exercise 2); this exercise asks for forward mode, "
+            "one Jacobian-vector product J @ v per function for each input direction e_k")
+    if products["J v"] not in (N * d0, (N - 1) * d0):   # J_1 e_k may be read off as column k
+        raise MethodError(
+            f"forward mode takes d_0 * N = {d0} * {N} = {N * d0} Jacobian-vector products "
+            f"(one per function for each of the d_0 input directions); yours made "
+            f"{products['J v']}: push each e_k through every J_i once, v = J @ v")

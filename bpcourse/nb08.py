@@ -16,11 +16,12 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from bplib import losses
-from bplib.gradcheck import gradient_check
-from bplib.mlp import MLP
+from bplib import activations, losses
+from bplib.gradcheck import gradient_check, numerical_gradients
+from bplib.mlp import MLP, Trace
 
-from .method import BACKPROP, CHAIN, FINITE_DIFFERENCES, Rules, ShapeError, reference, run
+from .method import BACKPROP, CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules, \
+    ShapeError, as_array, reference, run, watched
 
 RULES = Rules("your own backward pass, layer by layer from l = L down to 1",
               {**BACKPROP, **FINITE_DIFFERENCES, **CHAIN})
@@ -184,3 +185,292 @@ def test_backward(student_fn):
                 _name(student_fn, *_square(), losses.quadratic)
             raise AssertionError(f"on {what}: {named}" if named else
                                  f"on {what}, bplib.gradient_check says:\n{result}")
+
+
+# --- by hand, scalar by scalar: dl/dw^2_jk and dl/dw^1_jk of a 2-layer sigmoid net -------------
+
+BY_HAND = Rules("the entries dl/dw^l_jk by your own formula, one at a time, in loops over j and k",
+                {**BACKPROP, **FINITE_DIFFERENCES, **CHAIN, **OWN_DERIVATIVES})
+DERIVATIVES = {
+    "bplib's sigma' (activation.derivative)": activations.Activation.derivative,
+    "bplib's dl/ds step (activation.backward)": activations.Activation.backward,
+    "bplib's softmax backward step": activations.Softmax.backward,
+    "bplib's softmax Jacobian": activations.Softmax._jac,
+    "bplib's loss gradient (loss.gradient)": losses.Loss.gradient,
+    "bplib's fused softmax with cross-entropy gradient": losses.CrossEntropy.grad_after_softmax,
+}
+LOCAL = Rules("the local derivative written yourself, as a formula",
+              {**DERIVATIVES, **FINITE_DIFFERENCES, **OWN_DERIVATIVES})
+
+
+def _two_layer(sizes, seed):
+    """A 2-layer sigmoid net with non-zero biases, one sample x^(0) and a target y."""
+    net = MLP(sizes, sigma="sigmoid", seed=seed)
+    rng = np.random.default_rng(seed + 100)
+    for l in (1, 2):
+        net.b[l] = rng.normal(size=sizes[l])
+    return net, rng.normal(size=sizes[0]), rng.uniform(0, 1, size=sizes[2])
+
+
+def _finite_differences(net, x, y, l):
+    """dl/dW^(l) by central differences (notebook 05), for the quadratic loss."""
+    return numerical_gradients(net, x, y, losses.quadratic)[f"W^({l})"]
+
+
+@reference
+def _by_hand(net, trace, y, l, dsigma2="s", dsigma1="s", sign=1, paths="all", back="W",
+             x_in="prev"):
+    """dl/dW^(l) entry by entry, with one chosen mistake."""
+    x0, x1, x2 = trace.x[0], trace.x[1], trace.x[2]
+    d = {"s": lambda x: x * (1 - x),                 # sigma'(s) from the saved x = sigma(s)
+         "x": lambda x: _sig(x) * (1 - _sig(x)),     # sigma' taken at x instead of s
+         "none": lambda x: np.ones_like(x)}
+    e2 = sign * (x2 - y) * d[dsigma2](x2)            # dl/ds^(2)
+    if l == 2:
+        x_prev = x1 if x_in == "prev" else x0
+        return np.outer(e2, x_prev)
+    W2 = net.W[2] if back == "W" else net.W[2].T
+    if paths == "last":
+        e2 = np.where(np.arange(len(e2)) == len(e2) - 1, e2, 0.0)
+    e1 = (e2 @ W2) * d[dsigma1](x1)
+    x_prev = x0 if x_in == "prev" else x1
+    return np.outer(e1, x_prev)
+
+
+def _sig(v):
+    return 1 / (1 + np.exp(-v))
+
+
+SIGMA_S = "sigma'(s^2_j) = x^2_j (1 - x^2_j) for the sigmoid"
+OUTPUT_MISTAKES = [
+    (dict(dsigma2="none"), f"sigma' is missing: x^2_j = sigma(s^2_j), so the chain rule needs "
+                           f"{SIGMA_S}: dl/dw^2_jk = (x^2_j - y_j) sigma'(s^2_j) x^1_k"),
+    (dict(dsigma2="x"), "sigma'(x^2_j) where sigma'(s^2_j) belongs: the derivative is taken at "
+                        "the weighted input s^2_j, the value that enters sigma; from the saved "
+                        f"x that is {SIGMA_S}"),
+    (dict(sign=-1), "the sign is wrong: dl/dx^2_j of l = 1/2 sum_j (x^2_j - y_j)^2 is "
+                    "x^2_j - y_j, not y_j - x^2_j"),
+    (dict(x_in="this"), "w^2_jk multiplies x^1_k, the activation entering layer 2 "
+                        "(trace.x[1][k]), not x^0_k: ds^2_j/dw^2_jk = x^1_k"),
+]
+HIDDEN_MISTAKES = [
+    (dict(paths="last"), "only the last output neuron's path is counted: w^1_jk reaches the loss "
+                         "through every output neuron i, so the paths add up, sum over i "
+                         "(total += ... inside the loop over i)"),
+    (dict(back="WT"), "w^2_ji where w^2_ij belongs: s^2_i = sum_j w^2_ij x^1_j, so the path from "
+                      "x^1_j to output neuron i has weight net.W[2][i, j]"),
+    (dict(dsigma1="none"), "sigma'(s^1_j) is missing: x^1_j = sigma(s^1_j) is a link of the "
+                           "chain too, sigma'(s^1_j) = x^1_j (1 - x^1_j)"),
+    (dict(dsigma2="none"), "sigma'(s^2_i) is missing from each path: x^2_i = sigma(s^2_i), "
+                           "sigma'(s^2_i) = x^2_i (1 - x^2_i)"),
+    (dict(dsigma1="x", dsigma2="x"), "sigma'(x) where sigma'(s) belongs: each derivative is "
+                                     "taken at the weighted input s, the value that enters "
+                                     "sigma; from the saved x it is x (1 - x)"),
+    (dict(dsigma1="x"), "sigma'(x^1_j) where sigma'(s^1_j) belongs: from the saved x^1_j it is "
+                        "x^1_j (1 - x^1_j)"),
+    (dict(sign=-1), "the sign is wrong: dl/dx^2_i of the quadratic loss is x^2_i - y_i"),
+    (dict(x_in="this"), "w^1_jk multiplies x^0_k, the input (trace.x[0][k]), not x^1_k: "
+                        "ds^1_j/dw^1_jk = x^0_k"),
+]
+
+
+def _by_hand_test(student_fn, l, mistakes):
+    symbol = f"dl/dW^({l})"
+    for sizes, seed in (([3, 3, 3], 2), ([3, 4, 2], 1)):   # square first: mistakes give a value
+        net, x, y = _two_layer(sizes, seed)
+        trace = net.forward(x)
+        log = Log()
+        watched_trace = Trace([watched(trace.x[i], f"x^({i})", log) for i in range(3)],
+                              [None] + [watched(trace.s[i], f"s^({i})", log) for i in (1, 2)])
+        got = as_array(run(student_fn, net, watched_trace, y.copy(), rules=BY_HAND,
+                           changed={1: "your function changed the trace: compute new numbers "
+                                       "instead of updating x^(l) or s^(l) in place"}).value,
+                       symbol, net.W[l].shape)
+        want = _finite_differences(net, x, y, l)
+        wrong = ~np.isclose(got, want, rtol=1e-5, atol=1e-8)
+        if wrong.any():
+            for kwargs, message in mistakes:
+                try:
+                    theirs = _by_hand(net, trace, y, l, **kwargs)
+                except ValueError:   # a transpose that only runs on square layers
+                    continue
+                if np.allclose(got, theirs, rtol=1e-7, atol=1e-10):
+                    raise AssertionError(message)
+            if np.allclose(got, want.T, rtol=1e-5, atol=1e-8):
+                raise AssertionError(
+                    f"j and k are swapped: entry [j, k] of {symbol} is dl/dw^{l}_jk, row j for "
+                    f"the neuron of layer {l} that w^{l}_jk feeds, column k for the neuron of "
+                    f"layer {l - 1} it comes from")
+            j, k = (int(v) for v in np.argwhere(wrong)[0])
+            raise AssertionError(
+                f"on a {'-'.join(map(str, sizes))} network, {wrong.sum()} of {wrong.size} entries "
+                f"differ from finite differences; the first is dl/dw^{l}_{j}{k} (j = {j}, "
+                f"k = {k}): yours {got[j, k]:.6g}, finite differences {want[j, k]:.6g}")
+        entries = sum(log[f"x^({i})", "item"] for i in range(3))
+        if entries < net.W[l].size:
+            raise MethodError(
+                f"your {symbol} is right, but it reads the trace as whole vectors (np.outer, @): "
+                "this exercise asks for the entries one at a time, a loop over j and k with "
+                "trace.x[l][j] and trace.x[l - 1][k], so that each line is the formula of one "
+                "dl/dw^l_jk; the vector form comes next")
+
+
+def test_output_weight_gradient(student_fn):
+    """dl/dw^2_jk = (x^2_j - y_j) sigma'(s^2_j) x^1_k, against finite differences, by loops."""
+    _by_hand_test(student_fn, 2, OUTPUT_MISTAKES)
+
+
+def test_hidden_weight_gradient(student_fn):
+    """dl/dw^1_jk = sum_i (x^2_i - y_i) sigma'(s^2_i) w^2_ij sigma'(s^1_j) x^0_k, by loops."""
+    _by_hand_test(student_fn, 1, HIDDEN_MISTAKES)
+
+
+@reference
+def output_weight_gradient(net, trace, y):
+    """dl/dW^(2) of a 2-layer sigmoid net with the quadratic loss, entry by entry: the reference."""
+    return _by_hand(net, trace, y, 2)
+
+
+@reference
+def hidden_weight_gradient(net, trace, y):
+    """dl/dW^(1) of a 2-layer sigmoid net with the quadratic loss, entry by entry: the reference."""
+    return _by_hand(net, trace, y, 1)
+
+
+# The same formulas typed into an answer box, in the variables of one entry.
+OUTPUT_EXPRESSION = "(x2_j - y_j) x2_j (1 - x2_j) x1_k"
+OUTPUT_VARIABLES = ("x2_j", "y_j", "x1_k")
+OUTPUT_EXPRESSION_MISTAKES = {
+    "(x2_j - y_j) x1_k": OUTPUT_MISTAKES[0][1],
+    "(y_j - x2_j) x2_j (1 - x2_j) x1_k": OUTPUT_MISTAKES[2][1],
+    "(x2_j - y_j) x2_j (1 - x2_j)": "the factor x^1_k is missing: ds^2_j/dw^2_jk = x^1_k",
+    "(x2_j - y_j) (1 - x2_j) x1_k": "sigma'(s) = x (1 - x) for the sigmoid: a factor x^2_j is "
+                                    "missing",
+    "(x2_j - y_j)^2 x2_j (1 - x2_j) x1_k": "dl/dx^2_j of l = 1/2 sum_j (x^2_j - y_j)^2 is "
+                                           "x^2_j - y_j: the 1/2 cancels the 2, no square is left",
+}
+
+
+HIDDEN_EXPRESSION = "(d2_0 w2_0j + d2_1 w2_1j) x1_j (1 - x1_j) x0_k"
+HIDDEN_VARIABLES = ("d2_0", "d2_1", "w2_0j", "w2_1j", "x1_j", "x0_k")
+HIDDEN_EXPRESSION_MISTAKES = {
+    "d2_0 w2_0j x1_j (1 - x1_j) x0_k": HIDDEN_MISTAKES[0][1].replace(
+        "(total += ... inside the loop over i)", "here i = 0 and i = 1"),
+    "d2_1 w2_1j x1_j (1 - x1_j) x0_k": HIDDEN_MISTAKES[0][1].replace(
+        "(total += ... inside the loop over i)", "here i = 0 and i = 1"),
+    "(d2_0 w2_0j + d2_1 w2_1j) x0_k": HIDDEN_MISTAKES[2][1],
+    "d2_0 w2_0j d2_1 w2_1j x1_j (1 - x1_j) x0_k": (
+        "the paths add up, they do not multiply: x^1_j feeds both output neurons, and the "
+        "multivariable chain rule sums the paths, sum_i delta^2_i w^2_ij"),
+    "(d2_0 w2_0j + d2_1 w2_1j) x1_j (1 - x1_j)": "the factor x^0_k is missing: "
+                                                  "ds^1_j/dw^1_jk = x^0_k",
+}
+
+# --- local derivatives -----------------------------------------------------------------------
+
+@reference
+def _local(name, s, x, at="s"):
+    """sigma'(s) for sigmoid, tanh, relu, from the saved x where it can; ``at`` a mistake."""
+    if at == "x":                       # the derivative taken at x instead of s
+        s = x
+        x = {"sigmoid": _sig, "tanh": np.tanh, "relu": lambda v: np.maximum(v, 0)}[name](s)
+    return {"sigmoid": lambda: x * (1 - x), "tanh": lambda: 1 - x ** 2,
+            "relu": lambda: (s > 0).astype(float)}[name]()
+
+
+@reference
+def local_derivative(name, s, x):
+    """sigma'(s^(l)) for name in sigmoid, tanh, relu, from the saved x^(l): the reference."""
+    return _local(name, s, x)
+
+
+LOCAL_MISTAKES = {
+    "sigmoid": [
+        (lambda s, x: x * (1 - x) * (1 - x), "sigmoid' = x (1 - x), not x (1 - x)^2"),
+        (lambda s, x: 1 - x, "sigmoid' = x (1 - x): a factor x is missing"),
+        (lambda s, x: 1 - x ** 2, "1 - x^2 is tanh'; for the sigmoid sigma' = x (1 - x)"),
+        (lambda s, x: x, "that is sigma itself; sigma' = x (1 - x)"),
+    ],
+    "tanh": [
+        (lambda s, x: 1 - x, "tanh' = 1 - x^2: the square is missing"),
+        (lambda s, x: x * (1 - x), "x (1 - x) is the sigmoid's; for tanh sigma' = 1 - x^2"),
+        (lambda s, x: 1 + x ** 2, "the sign is wrong: tanh' = 1 - x^2"),
+        (lambda s, x: x, "that is sigma itself; tanh' = 1 - x^2"),
+    ],
+    "relu": [
+        (lambda s, x: x, "that is relu itself, max(0, s); its derivative is 1 where s > 0 "
+                         "and 0 elsewhere"),
+        (lambda s, x: np.ones_like(s), "relu' is 0 where s < 0: relu is flat there"),
+        (lambda s, x: (s < 0).astype(float), "the two sides are swapped: relu' = 1 where s > 0"),
+    ],
+}
+
+
+def test_local_derivative(student_fn):
+    """sigma'(s) for sigmoid, tanh, relu, from the saved x: right, and without sigma again."""
+    rng = np.random.default_rng(11)
+    s = rng.normal(0, 2, size=(3, 4))
+    s[0, 0] = -0.5
+    for name in ("sigmoid", "tanh", "relu"):
+        x = activations.get(name)(s)
+        got = as_array(run(student_fn, name, s.copy(), x.copy(), rules=LOCAL).value,
+                       f"sigma' for {name}", s.shape)
+        want = _local(name, s, x)
+        if np.allclose(got, want, rtol=1e-9, atol=1e-12):
+            continue
+        if np.allclose(got, _local(name, s, x, at="x"), rtol=1e-9, atol=1e-12):
+            raise AssertionError(
+                f"{name}: sigma'(x^(l)) where sigma'(s^(l)) belongs: the derivative is taken at "
+                "s, and written in terms of the saved x = sigma(s) it needs no sigma again")
+        for wrong, message in LOCAL_MISTAKES[name]:
+            if np.allclose(got, wrong(s, x), rtol=1e-9, atol=1e-12):
+                raise AssertionError(f"{name}: {message}")
+        raise AssertionError(f"{name}: sigma'(s) is not right at s = {s.ravel()[:3].round(3)}...")
+    # from the saved x: with an s that disagrees with x, only an answer that reads x is right
+    for name in ("sigmoid", "tanh"):
+        x = activations.get(name)(s)
+        got = np.asarray(run(student_fn, name, s + 1.0, x.copy(), rules=LOCAL).value, dtype=float)
+        if not np.allclose(got, _local(name, s, x), rtol=1e-9, atol=1e-12):
+            raise MethodError(
+                f"{name}: your sigma' computes sigma(s) again; write it from the saved "
+                f"x^(l) = trace.x[l] ({'x (1 - x)' if name == 'sigmoid' else '1 - x^2'}), "
+                "which the forward pass kept, so the backward pass never evaluates sigma")
+
+
+# --- softmax with cross-entropy: dl/ds^(L) = x^(L) - y ---------------------------------------
+
+@reference
+def softmax_cross_entropy_delta(xL, y):
+    """dl/ds^(L) for x^(L) = softmax(s^(L)) and a one-hot y: x^(L) - y. The reference."""
+    return xL - y
+
+
+def test_softmax_cross_entropy_delta(student_fn):
+    """x^(L) - y, on one sample and a batch, without bplib's backward step."""
+    rng = np.random.default_rng(12)
+    for what, s in (("one sample", rng.normal(size=4)), ("a batch of 3", rng.normal(size=(3, 4)))):
+        xL = activations.softmax(s)
+        y = np.eye(4)[rng.integers(4, size=s.shape[:-1])]
+        got = as_array(run(student_fn, xL.copy(), y.copy(), rules=LOCAL).value,
+                       "dl/ds^(L)", xL.shape)
+        if np.allclose(got, xL - y, rtol=1e-9, atol=1e-12):
+            continue
+        J = [np.diag(v) - np.outer(v, v) for v in np.atleast_2d(xL)]
+        dl_dx = -y / xL
+        candidates = [
+            (y - xL, "the sign is wrong: dl/ds^(L) = x^(L) - y (the probability minus the "
+                     "target), as for the quadratic loss dl/dx^(L) = x^(L) - y"),
+            (dl_dx, "that is dl/dx^(L) = -y / x^(L); dl/ds^(L) multiplies it by the softmax "
+                    "Jacobian J^T = diag(x) - x x^T, and the divisions cancel to x^(L) - y"),
+            (xL * (1 - xL) * (xL - y), "softmax is not element-wise: its Jacobian is "
+                                       "diag(x) - x x^T, not diag(x (1 - x)); with "
+                                       "dl/dx_j = -y_j / x_j the product is x^(L) - y"),
+            (xL, "y is missing: dl/ds^(L) = x^(L) - y"),
+            (np.reshape([Jn @ g for Jn, g in zip(J, np.atleast_2d(dl_dx))], xL.shape) * -1,
+             "the sign is wrong: J^T dl/dx^(L) with dl/dx_j = -y_j / x_j gives x^(L) - y"),
+        ]
+        for wrong, message in candidates:
+            if np.shape(wrong) == got.shape and np.allclose(got, wrong, rtol=1e-9, atol=1e-12):
+                raise AssertionError(f"on {what}: {message}")
+        raise AssertionError(f"on {what}: dl/ds^(L) should be x^(L) - y, the probabilities minus "
+                             "the one-hot target")

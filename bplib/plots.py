@@ -1,10 +1,11 @@
 """Pictures: the network with its weights, loss curves, decision regions,
 and gradients as a vector field."""
+import numbers
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._check import NotationError, is_whole, require_layer
+from ._check import NotationError, require_layer
 
 
 def _axes(ax, figsize=(6, 4)):
@@ -22,7 +23,8 @@ def neuron_positions(sizes):
 def _check_highlight(net, highlight):
     """(l, j, k) for w^l_jk, l = 1..L, or (l, j) for neuron j of layer l = 0..L."""
     if (not isinstance(highlight, (tuple, list)) or len(highlight) not in (2, 3)
-            or not all(is_whole(i) for i in highlight)):
+            or any(isinstance(i, (bool, np.bool_)) or not isinstance(i, numbers.Integral)
+                   for i in highlight)):
         raise NotationError(
             "highlight is (l, j, k) for the weight w^l_jk or (l, j) for neuron j of layer l, "
             f"with whole numbers; got {highlight!r}")
@@ -115,8 +117,7 @@ def plot_decision_regions(net, X, y, ax=None, resolution=150):
     from .train import predict
 
     if net.sizes[0] != 2:
-        raise NotationError("decision regions are drawn for 2-D inputs, this network has "
-                            f"d_0 = {net.sizes[0]}")
+        raise NotationError(f"decision regions are drawn for 2-D inputs, this network has d_0 = {net.sizes[0]}")
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0 or y.shape != (len(X),):
         raise NotationError(f"X must have shape (N, 2) and y shape (N,) with N >= 1, "
@@ -136,10 +137,17 @@ def plot_decision_regions(net, X, y, ax=None, resolution=150):
     return ax
 
 
-def plot_gradient_field(f, xlim=(-2, 2), ylim=(-2, 2), ax=None, n=15):
-    """Contours of f: R^2 -> R with its gradient as arrows (by central differences).
+def plot_gradient_field(f, xlim=(-2, 2), ylim=(-2, 2), ax=None, n=15, grad=None):
+    """Contours of f: R^2 -> R with its gradient as arrows.
 
     The arrows point uphill, across the contour lines.
+
+    Parameters
+    ----------
+    f : callable, x of shape (2,) -> float
+    grad : callable, optional
+        The gradient by formula, x of shape (2,) -> array of shape (2,); by central
+        differences when not given.
     """
     from .calculus import gradient
 
@@ -149,11 +157,17 @@ def plot_gradient_field(f, xlim=(-2, 2), ylim=(-2, 2), ax=None, n=15):
     Z = np.array([[f(np.array([a, b])) for a in xs] for b in ys])
     ax.contour(XX, YY, Z, levels=15, cmap="viridis")
     qa, qb = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
-    G = np.array([gradient(f, np.array([a, b])) for a, b in zip(qa.ravel(), qb.ravel())])
-    ax.quiver(qa, qb, G[:, 0].reshape(qa.shape), G[:, 1].reshape(qa.shape), color="tab:red",
-              angles="xy", pivot="mid")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    grad = grad or (lambda x: gradient(f, x))
+    G = np.array([np.asarray(grad(np.array([a, b])), dtype=float).reshape(2)
+                  for a, b in zip(qa.ravel(), qb.ravel())])
+    if np.any(G):
+        ax.quiver(qa, qb, G[:, 0].reshape(qa.shape), G[:, 1].reshape(qa.shape), color="tab:red",
+                  angles="xy", pivot="mid")
+    else:   # arrows of length 0 cannot be scaled
+        ax.text(0.5, 0.5, "the gradient is 0 everywhere: no arrows", transform=ax.transAxes,
+                ha="center", color="tab:red")
+    ax.set_xlabel("$x_0$")
+    ax.set_ylabel("$x_1$")
     ax.set_aspect("equal")
     return ax
 

@@ -34,3 +34,4 @@ from .network import NetworkExplorer, neuron_report
 from .playground import Playground, Progress, playground_step
 
 __all__ += ["NetworkExplorer", "neuron_report", "Playground", "Progress", "playground_step"]
+from .graph import GraphExercise, graph_feedback  # noqa: E402

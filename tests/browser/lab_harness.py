@@ -37,7 +37,7 @@ INSTALL_HINT = "install chromium: sudo apt-get install chromium, or run .ci/inst
 
 # The widgets of bplib.widgets, by the CSS class of their top container.
 WIDGET_KINDS = ("bplib-answer", "bplib-chain-stepper", "bplib-network-explorer",
-                "bplib-jacobian-explorer", "bplib-playground")
+                "bplib-jacobian-explorer", "bplib-playground", "bplib-graph")
 FEEDBACK = ".bplib-feedback"
 # Generous: on CI the two cores are shared with the other test workers.
 TIMEOUT_MS = int(os.environ.get("BPLIB_BROWSER_TIMEOUT", "120")) * 1000

@@ -323,3 +323,29 @@ def test_pictures_are_drawn_at_the_screens_pixel_density(lab, chromium):
         nb.close()
     finally:
         page.close()
+
+
+def test_graph_exercise_names_the_wrong_edge_then_accepts(workbook):
+    from bpcourse import nb06
+    from bplib.graph import nodes
+    from bplib.widgets.graph import graph_feedback
+
+    nb, widget = widget_of(workbook, "bplib-graph")
+    root = nb06.graph_at(**nb06.AT)
+    root.backward()
+    found = {v.name: v for v in nodes(root)}
+    box = lambda name: widget.get_by_label(f"dl/d{name} (the gradient of l at node {name})")  # noqa: E731
+    check = widget.get_by_role("button", name="Check")
+
+    wrong = repr(found["p"].data)   # d(p^2)/dp without its factor 2
+    nb.act(lambda: box("p").fill(wrong))
+    shown = shown_after(nb, widget, check.click)
+    assert "the factor 2 is missing" in shown, shown
+    assert shown.startswith(graph_feedback(root, {"p": wrong}))
+    assert_no_error(shown, "the graph exercise")
+
+    for name in ("p", "v", "u", "x", "w"):
+        nb.act(lambda name=name: box(name).fill(f"{found[name].grad:.10f}"))
+    shown = shown_after(nb, widget, check.click)
+    assert "Every gradient is right" in shown, shown
+    assert box("x").input_value() == f"{found['x'].grad:.10f}"   # the typed answers stay

@@ -160,4 +160,48 @@ RIGHT = [
                  "        db[l] = dl_ds if dl_ds.ndim == 1 else np.sum(dl_ds, axis=0)\n"
                  "        dl_dx = (net.W[l].T @ dl_ds.T).T\n"
                  "    return SimpleNamespace(W=dW, b=db)"),
+    ("graph_gradients",
+     "def graph_gradients(x, w):\n"
+     "    sigma = lambda t: 1 / (1 + np.exp(-t))\n"
+     "    v = sigma(w * x)\n"
+     "    p = v + x\n"
+     "    g = {'p': 2 * p}\n"
+     "    g['v'] = g['p']\n"
+     "    g['u'] = g['v'] * sigma(w * x) * (1 - sigma(w * x))\n"
+     "    g['w'] = g['u'] * x\n"
+     "    g['x'] = g['p'] + g['u'] * w\n"
+     "    return g"),
+    ("gradient_forward_mode",
+     "def gradient_forward_mode(jacobians, dl_dxN):\n"
+     "    g = []\n"
+     "    for k in range(jacobians[0].shape[1]):\n"
+     "        v = jacobians[0][:, k]\n"
+     "        for J in jacobians[1:]:\n"
+     "            v = J @ v\n"
+     "        g.append(np.dot(dl_dxN, v))\n"
+     "    return np.array(g)"),
+    ("output_weight_gradient",
+     "def output_weight_gradient(net, trace, y):\n"
+     "    dW2 = np.zeros_like(net.W[2])\n"
+     "    for j in range(dW2.shape[0]):\n"
+     "        s = trace.s[2][j]\n"
+     "        dsigma = np.exp(-s) / (1 + np.exp(-s)) ** 2\n"
+     "        for k in range(dW2.shape[1]):\n"
+     "            dW2[j, k] = (trace.x[2][j] - y[j]) * dsigma * trace.x[1][k]\n"
+     "    return dW2"),
+    ("hidden_weight_gradient",
+     "def hidden_weight_gradient(net, trace, y):\n"
+     "    x0, x1, x2 = trace.x[0], trace.x[1], trace.x[2]\n"
+     "    out = np.empty(net.W[1].shape)\n"
+     "    for j in range(out.shape[0]):\n"
+     "        for k in range(out.shape[1]):\n"
+     "            paths = (np.asarray(x2) - y) * x2 * (1 - x2) * net.W[2][:, j]\n"
+     "            out[j, k] = paths.sum() * x1[j] * (1 - x1[j]) * x0[k]\n"
+     "    return out"),
+    ("local_derivative",
+     "def local_derivative(name, s, x):\n"
+     "    return {'sigmoid': lambda: x - x ** 2, 'tanh': lambda: 1 - np.square(x),\n"
+     "            'relu': lambda: np.where(s > 0, 1.0, 0.0)}[name]()"),
+    ("softmax_cross_entropy_delta",
+     "def softmax_cross_entropy_delta(xL, y):\n    return -(y - xL)"),
 ]

@@ -24,6 +24,12 @@ TESTS = {
     "jacobian_sin_linear": nb07.test_jacobian_sin_linear,
     "gradient_from_left": nb07.test_gradient_from_left,
     "backward": nb08.test_backward,
+    "graph_gradients": nb06.test_graph_gradients,
+    "gradient_forward_mode": nb07.test_gradient_forward_mode,
+    "output_weight_gradient": nb08.test_output_weight_gradient,
+    "hidden_weight_gradient": nb08.test_hidden_weight_gradient,
+    "local_derivative": nb08.test_local_derivative,
+    "softmax_cross_entropy_delta": nb08.test_softmax_cross_entropy_delta,
 }
 
 
@@ -95,6 +101,9 @@ def _inputs(exercise):
     net = bplib.MLP([3, 4, 2], sigma="tanh", seed=1)
     trace = net.forward(rng.normal(size=3))
     Js = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))]
+    sig_net = bplib.MLP([3, 4, 2], sigma="sigmoid", seed=2)
+    sig_trace = sig_net.forward(rng.normal(size=3))
+    s = rng.normal(size=(3, 4))
     return {
         "weight_shape": ([4, 3, 2], 1),
         "numerical_jacobian": (nb02.f_example, rng.normal(size=2)),
@@ -109,6 +118,12 @@ def _inputs(exercise):
         "jacobian_sin_linear": (rng.normal(size=(3, 4)), rng.normal(size=3), rng.normal(size=4)),
         "gradient_from_left": (Js, rng.normal(size=2)),
         "backward": (net, trace, rng.normal(size=2)),
+        "graph_gradients": (1.5, -0.8),
+        "gradient_forward_mode": (Js, rng.normal(size=2)),
+        "output_weight_gradient": (sig_net, sig_trace, rng.uniform(size=2)),
+        "hidden_weight_gradient": (sig_net, sig_trace, rng.uniform(size=2)),
+        "local_derivative": ("sigmoid", s, bplib.sigmoid(s)),
+        "softmax_cross_entropy_delta": (bplib.softmax(s), np.eye(4)[[0, 3, 1]]),
     }[exercise]
 
 
@@ -118,6 +133,9 @@ RULES = {
     "finite_difference_gradients": nb05.RULES, "df": nb06.DF,
     "chain_derivative": nb06.CHAIN_LOOP, "jacobian_sin_linear": nb07.PRODUCT,
     "gradient_from_left": nb07.FROM_LEFT, "backward": nb08.RULES,
+    "graph_gradients": nb06.GRAPH_RULES, "gradient_forward_mode": nb07.FORWARD_MODE,
+    "output_weight_gradient": nb08.BY_HAND, "hidden_weight_gradient": nb08.BY_HAND,
+    "local_derivative": nb08.LOCAL, "softmax_cross_entropy_delta": nb08.LOCAL,
 }
 
 

@@ -19,6 +19,41 @@ class Wrong:
 
 
 W = Wrong
+
+GRAPH_FWD = ("def graph_gradients(x, w):\n"
+             "    u = w * x\n"
+             "    v = 1 / (1 + np.exp(-u))\n"
+             "    p = v + x\n"
+             "    dl_dp = 2 * p\n"
+             "    dl_dv = dl_dp\n"
+             "    dl_du = dl_dv * v * (1 - v)\n"
+             "    dl_dw = dl_du * x\n")
+GRAPH_RET = "    return {'p': dl_dp, 'v': dl_dv, 'u': dl_du, 'w': dl_dw, 'x': dl_dx}\n"
+SIG = "def sig(v):\n    return 1 / (1 + np.exp(-v))\n"
+OUT = (SIG + "def output_weight_gradient(net, trace, y):\n"
+       "    x1, x2 = trace.x[1], trace.x[2]\n"
+       "    dW2 = np.zeros(net.W[2].shape)\n"
+       "    for j in range(net.sizes[2]):\n"
+       "        for k in range(net.sizes[1]):\n"
+       "            dW2[j, k] = {expr}\n"
+       "    return dW2")
+HID = (SIG + "def hidden_weight_gradient(net, trace, y):\n"
+       "    x0, x1, x2, W2 = trace.x[0], trace.x[1], trace.x[2], net.W[2]\n"
+       "    dW1 = np.zeros(net.W[1].shape)\n"
+       "    for j in range(net.sizes[1]):\n"
+       "        for k in range(net.sizes[0]):\n"
+       "            total = 0.0\n"
+       "            for i in range(net.sizes[2]):\n"
+       "                {acc}{path}\n"
+       "            dW1[j, k] = total * {tail}\n"
+       "    return dW1")
+LOC = (SIG + "def local_derivative(name, s, x):\n"
+       "    if name == 'sigmoid':\n"
+       "        return {sig}\n"
+       "    if name == 'tanh':\n"
+       "        return {tanh}\n"
+       "    return {relu}")
+
 ANSWERS = [
     # --- 01: the shape of W^(l) ------------------------------------------------------------------
     W("weight_shape", "rows and columns swapped",
@@ -566,7 +601,7 @@ ANSWERS = [
       "        a = f(a)\n"
       "        running = f.derivative(a) * running\n"
       "    return a, running",
-      ("value that enters f_i", "before you update a")),
+      ("value that enters f_i", "before you update")),
     W("chain_derivative", "the running product started at 0",
       "def chain_derivative(stages, x):\n"
       "    a, running = x, 0.0\n"
@@ -943,6 +978,254 @@ ANSWERS = [
       "        dl_dx = dl_ds @ net.W[l]\n"
       "    return SimpleNamespace(W=dW, b=db)",
       ("list", "dict keyed by the layer number")),
+
+    # --- 06: the chain rule on a graph with fan-out ------------------------------------------
+    W("graph_gradients", "a value used twice gets only one path (the edge x -> p dropped)",
+      GRAPH_FWD + "    dl_dx = dl_du * w\n" + GRAPH_RET,
+      ("counts only the path through u", "sum over all the paths")),
+    W("graph_gradients", "a value used twice gets only the direct path (x -> u dropped)",
+      GRAPH_FWD + "    dl_dx = dl_dp\n" + GRAPH_RET,
+      ("counts only the path through p",)),
+    W("graph_gradients", "the paths multiplied instead of added",
+      GRAPH_FWD + "    dl_dx = (dl_du * w) * dl_dp\n" + GRAPH_RET,
+      ("add up", "do not multiply")),
+    W("graph_gradients", "d(w x)/dw taken as w, not the other factor",
+      GRAPH_FWD.replace("dl_dw = dl_du * x", "dl_dw = dl_du * w")
+      + "    dl_dx = dl_du * w + dl_dp\n"
+      + GRAPH_RET,
+      ("edge w -> u", "other factor")),
+    W("graph_gradients", "sigma' left out: dl/du = dl/dv",
+      GRAPH_FWD.replace("dl_du = dl_dv * v * (1 - v)", "dl_du = dl_dv")
+      + "    dl_dx = dl_du * w + dl_dp\n"
+      + GRAPH_RET,
+      ("edge u -> v", "dv/du is missing")),
+    W("graph_gradients", "sigma'(u) taken at v, the value sigma leaves",
+      GRAPH_FWD.replace("dl_du = dl_dv * v * (1 - v)",
+                        "sv = 1 / (1 + np.exp(-v))\n    dl_du = dl_dv * sv * (1 - sv)")
+      + "    dl_dx = dl_du * w + dl_dp\n" + GRAPH_RET,
+      ("edge u -> v", "value that enters sigma")),
+    W("graph_gradients", "d(p^2)/dp without the factor 2",
+      GRAPH_FWD.replace("dl_dp = 2 * p", "dl_dp = p") + "    dl_dx = dl_du * w + dl_dp\n"
+      + GRAPH_RET,
+      ("edge p -> l", "factor 2")),
+    W("graph_gradients", "returns a list of the gradients",
+      GRAPH_FWD + "    dl_dx = dl_du * w + dl_dp\n    return [dl_dp, dl_dv, dl_du, dl_dw, dl_dx]\n",
+      ("return a dict",)),
+    W("graph_gradients", "finite differences on l",
+      "def graph_gradients(x, w):\n"
+      "    l = lambda x, w: (1 / (1 + np.exp(-w * x)) + x) ** 2\n"
+      "    h = 1e-6\n"
+      "    u = w * x; v = 1 / (1 + np.exp(-u)); p = v + x\n"
+      "    return {'p': 2 * p, 'v': 2 * p, 'u': 2 * p * v * (1 - v),\n"
+      "            'w': bplib.derivative(lambda t: l(x, t), w),\n"
+      "            'x': bplib.derivative(lambda t: l(t, w), x)}",
+      ("finite differences",), "delegation"),
+    W("graph_gradients", "calls the reference of the checks",
+      "from bpcourse import nb06\n"
+      "def graph_gradients(x, w):\n    return nb06.graph_gradients(x, w)",
+      ("reference of the checks",), "delegation"),
+
+    # --- 07: forward mode -------------------------------------------------------------------
+    W("gradient_forward_mode", "reverse mode handed in for forward mode",
+      "def gradient_forward_mode(jacobians, dl_dxN):\n"
+      "    g = dl_dxN\n"
+      "    for J in reversed(jacobians):\n"
+      "        g = g @ J\n"
+      "    return g",
+      ("that is reverse mode",), "method"),
+    W("gradient_forward_mode", "all directions at once: the identity pushed through as a matrix",
+      "def gradient_forward_mode(jacobians, dl_dxN):\n"
+      "    V = np.eye(jacobians[0].shape[1])\n"
+      "    for J in jacobians:\n"
+      "        V = J @ V\n"
+      "    return dl_dxN @ V",
+      ("matrix-matrix product", "one input direction"), "method"),
+    W("gradient_forward_mode", "the whole product J_N ... J_1 first",
+      "def gradient_forward_mode(jacobians, dl_dxN):\n"
+      "    P = jacobians[0]\n"
+      "    for J in jacobians[1:]:\n"
+      "        P = J @ P\n"
+      "    return dl_dxN @ P",
+      ("matrix-matrix product",), "method"),
+    W("gradient_forward_mode", "the Jacobians pushed in the wrong order (J_N first)",
+      "def gradient_forward_mode(jacobians, dl_dxN):\n"
+      "    d0 = jacobians[0].shape[1]\n"
+      "    g = np.zeros(d0)\n"
+      "    for k in range(d0):\n"
+      "        v = np.eye(d0)[k]\n"
+      "        for J in reversed(jacobians):\n"
+      "            v = J @ v\n"
+      "        g[k] = dl_dxN @ v\n"
+      "    return g",
+      ("J_1",)),
+    W("gradient_forward_mode", "sign flipped",
+      "def gradient_forward_mode(jacobians, dl_dxN):\n"
+      "    d0 = jacobians[0].shape[1]\n"
+      "    g = np.zeros(d0)\n"
+      "    for k in range(d0):\n"
+      "        v = np.eye(d0)[k]\n"
+      "        for J in jacobians:\n"
+      "            v = J @ v\n"
+      "        g[k] = -(dl_dxN @ v)\n"
+      "    return g",
+      ("sign",)),
+    W("gradient_forward_mode", "the same direction pushed twice (a product counted wrong)",
+      "def gradient_forward_mode(jacobians, dl_dxN):\n"
+      "    d0 = jacobians[0].shape[1]\n"
+      "    g = np.zeros(d0)\n"
+      "    for k in range(d0):\n"
+      "        for _ in range(2):\n"
+      "            v = np.eye(d0)[k]\n"
+      "            for J in jacobians:\n"
+      "                v = J @ v\n"
+      "        g[k] = dl_dxN @ v\n"
+      "    return g",
+      ("d_0 * N",), "method"),
+    W("gradient_forward_mode", "calls the reference of the checks",
+      "from bpcourse import nb07\n"
+      "def gradient_forward_mode(jacobians, dl_dxN):\n"
+      "    return nb07.gradient_from_left(jacobians, dl_dxN)",
+      ("reference of the checks",), "delegation"),
+
+    # --- 08: dl/dw^2_jk by hand -----------------------------------------------------------------
+    W("output_weight_gradient", "sigma' left out",
+      OUT.format(expr="(x2[j] - y[j]) * x1[k]"), ("sigma' is missing",)),
+    W("output_weight_gradient", "sigma' taken at x instead of s",
+      OUT.format(expr="(x2[j] - y[j]) * sig(x2[j]) * (1 - sig(x2[j])) * x1[k]"),
+      ("sigma'(x^2_j) where sigma'(s^2_j) belongs",)),
+    W("output_weight_gradient", "y - x for x - y",
+      OUT.format(expr="(y[j] - x2[j]) * x2[j] * (1 - x2[j]) * x1[k]"), ("sign is wrong",)),
+    W("output_weight_gradient", "x^0_k for x^1_k (off by one layer)",
+      OUT.format(expr="(x2[j] - y[j]) * x2[j] * (1 - x2[j]) * trace.x[0][k]"), ("x^1_k",)),
+    W("output_weight_gradient", "indices j, k swapped: the result transposed",
+      "def output_weight_gradient(net, trace, y):\n"
+      "    x1, x2 = trace.x[1], trace.x[2]\n"
+      "    dW2 = np.zeros((net.sizes[1], net.sizes[2]))\n"
+      "    for j in range(net.sizes[2]):\n"
+      "        for k in range(net.sizes[1]):\n"
+      "            dW2[k, j] = (x2[j] - y[j]) * x2[j] * (1 - x2[j]) * x1[k]\n"
+      "    return dW2",
+      ("swapped",)),
+    W("output_weight_gradient", "the vector form (np.outer) where entries one at a time are asked",
+      "def output_weight_gradient(net, trace, y):\n"
+      "    x1, x2 = trace.x[1], trace.x[2]\n"
+      "    return np.outer((x2 - y) * x2 * (1 - x2), x1)",
+      ("one at a time", "loop over j and k"), "method"),
+    W("output_weight_gradient", "net.gradients does it all",
+      "def output_weight_gradient(net, trace, y):\n"
+      "    return net.gradients(trace.x[0], y).W[2]",
+      ("net.gradients",), "delegation"),
+    W("output_weight_gradient", "sigma' from bplib's activation",
+      OUT.format(expr="(x2[j] - y[j]) * net.activation(2).derivative(trace.s[2][j]) * x1[k]"),
+      ("derivative",), "delegation"),
+    W("output_weight_gradient", "returns a list of rows",
+      "def output_weight_gradient(net, trace, y):\n"
+      "    x1, x2 = trace.x[1], trace.x[2]\n"
+      "    return [[(x2[j] - y[j]) * x2[j] * (1 - x2[j]) * x1[k] for k in range(net.sizes[1])]\n"
+      "            for j in range(net.sizes[2])]",
+      ("Python list",)),
+
+    # --- 08: dl/dw^1_jk by hand -----------------------------------------------------------------
+    W("hidden_weight_gradient", "only the last output neuron's path (= for +=)",
+      HID.format(acc="total = ", path="(x2[i] - y[i]) * x2[i] * (1 - x2[i]) * W2[i, j]",
+                 tail="x1[j] * (1 - x1[j]) * x0[k]"),
+      ("only the last output neuron's path",)),
+    W("hidden_weight_gradient", "w^2_ji for w^2_ij",
+      HID.format(acc="total += ", path="(x2[i] - y[i]) * x2[i] * (1 - x2[i]) * W2.T[i, j]",
+                 tail="x1[j] * (1 - x1[j]) * x0[k]"),
+      ("w^2_ji where w^2_ij belongs",)),
+    W("hidden_weight_gradient", "sigma'(s^1_j) left out",
+      HID.format(acc="total += ", path="(x2[i] - y[i]) * x2[i] * (1 - x2[i]) * W2[i, j]",
+                 tail="x0[k]"),
+      ("sigma'(s^1_j) is missing",)),
+    W("hidden_weight_gradient", "sigma'(s^2_i) left out of each path",
+      HID.format(acc="total += ", path="(x2[i] - y[i]) * W2[i, j]",
+                 tail="x1[j] * (1 - x1[j]) * x0[k]"),
+      ("sigma'(s^2_i) is missing",)),
+    W("hidden_weight_gradient", "sigma' taken at x in both layers",
+      HID.format(acc="total += ", path="(x2[i] - y[i]) * sig(x2[i]) * (1 - sig(x2[i])) * W2[i, j]",
+                 tail="sig(x1[j]) * (1 - sig(x1[j])) * x0[k]"),
+      ("sigma'(x) where sigma'(s) belongs",)),
+    W("hidden_weight_gradient", "sigma'(x^1_j) for sigma'(s^1_j)",
+      HID.format(acc="total += ", path="(x2[i] - y[i]) * x2[i] * (1 - x2[i]) * W2[i, j]",
+                 tail="sig(x1[j]) * (1 - sig(x1[j])) * x0[k]"),
+      ("sigma'(x^1_j) where sigma'(s^1_j) belongs",)),
+    W("hidden_weight_gradient", "y - x for x - y",
+      HID.format(acc="total += ", path="(y[i] - x2[i]) * x2[i] * (1 - x2[i]) * W2[i, j]",
+                 tail="x1[j] * (1 - x1[j]) * x0[k]"),
+      ("sign is wrong",)),
+    W("hidden_weight_gradient", "x^1_k for x^0_k",
+      HID.format(acc="total += ", path="(x2[i] - y[i]) * x2[i] * (1 - x2[i]) * W2[i, j]",
+                 tail="x1[j] * (1 - x1[j]) * x1[k]"),
+      ("x^0_k",)),
+    W("hidden_weight_gradient", "the vector form BP2 where entries are asked",
+      "def hidden_weight_gradient(net, trace, y):\n"
+      "    x0, x1, x2 = trace.x[0], trace.x[1], trace.x[2]\n"
+      "    delta2 = (x2 - y) * x2 * (1 - x2)\n"
+      "    return np.outer(x1 * (1 - x1) * (net.W[2].T @ delta2), x0)",
+      ("one at a time",), "method"),
+    W("hidden_weight_gradient", "bplib's backward pass",
+      "def hidden_weight_gradient(net, trace, y):\n"
+      "    return net.backward(trace, trace.output - y).W[1]",
+      ("net.backward",), "delegation"),
+    W("hidden_weight_gradient", "finite differences",
+      "from bplib.gradcheck import numerical_gradients\n"
+      "def hidden_weight_gradient(net, trace, y):\n"
+      "    return numerical_gradients(net, trace.x[0], y)['W^(1)']",
+      ("finite differences",), "delegation"),
+
+    # --- 08: local derivatives ------------------------------------------------------------------
+    W("local_derivative", "sigma' of the sigmoid taken at x",
+      LOC.format(sig="sig(x) * (1 - sig(x))", tanh="1 - x ** 2", relu="(s > 0).astype(float)"),
+      ("sigma'(x^(l)) where sigma'(s^(l)) belongs",)),
+    W("local_derivative", "tanh' without the square",
+      LOC.format(sig="x * (1 - x)", tanh="1 - x", relu="(s > 0).astype(float)"),
+      ("square is missing",)),
+    W("local_derivative", "the sigmoid's x(1 - x) used for tanh",
+      LOC.format(sig="x * (1 - x)", tanh="x * (1 - x)", relu="(s > 0).astype(float)"),
+      ("sigmoid's",)),
+    W("local_derivative", "relu' as relu itself",
+      LOC.format(sig="x * (1 - x)", tanh="1 - x ** 2", relu="np.maximum(s, 0)"),
+      ("relu itself",)),
+    W("local_derivative", "relu' = 1 everywhere",
+      LOC.format(sig="x * (1 - x)", tanh="1 - x ** 2", relu="np.ones_like(s)"),
+      ("0 where s < 0",)),
+    W("local_derivative", "sigmoid' = 1 - x^2 (tanh's)",
+      LOC.format(sig="1 - x ** 2", tanh="1 - x ** 2", relu="(s > 0).astype(float)"),
+      ("tanh'",)),
+    W("local_derivative", "sigma recomputed from s instead of the saved x",
+      LOC.format(sig="sig(s) * (1 - sig(s))", tanh="1 - np.tanh(s) ** 2",
+                 relu="(s > 0).astype(float)"),
+      ("computes sigma(s) again", "saved"), "method"),
+    W("local_derivative", "bplib's derivative",
+      "def local_derivative(name, s, x):\n"
+      "    return bplib.activations.get(name).derivative(s)",
+      ("derivative",), "delegation"),
+    W("local_derivative", "finite differences",
+      "def local_derivative(name, s, x):\n"
+      "    f = bplib.activations.get(name)\n"
+      "    return bplib.derivative(f, s)",
+      ("finite differences",), "delegation"),
+
+    # --- 08: softmax with cross-entropy ---------------------------------------------------------
+    W("softmax_cross_entropy_delta", "y - x for x - y",
+      "def softmax_cross_entropy_delta(xL, y):\n    return y - xL", ("sign is wrong",)),
+    W("softmax_cross_entropy_delta", "dl/dx^(L) = -y/x, the softmax Jacobian left out",
+      "def softmax_cross_entropy_delta(xL, y):\n    return -y / xL",
+      ("-y / x^(L)", "softmax Jacobian")),
+    W("softmax_cross_entropy_delta", "softmax treated as element-wise, sigma' = x(1 - x)",
+      "def softmax_cross_entropy_delta(xL, y):\n    return xL * (1 - xL) * (xL - y)",
+      ("not element-wise",)),
+    W("softmax_cross_entropy_delta", "y forgotten",
+      "def softmax_cross_entropy_delta(xL, y):\n    return xL", ("y is missing",)),
+    W("softmax_cross_entropy_delta", "bplib's fused gradient",
+      "def softmax_cross_entropy_delta(xL, y):\n"
+      "    return bplib.cross_entropy.grad_after_softmax(xL, y)",
+      ("fused",), "delegation"),
+    W("softmax_cross_entropy_delta", "bplib's softmax backward step",
+      "def softmax_cross_entropy_delta(xL, y):\n"
+      "    return bplib.softmax.backward(None, xL, -y / xL)",
+      ("softmax backward",), "delegation"),
 ]
 
 ANSWERS += [

@@ -125,5 +125,5 @@ def test_plot_gradient_field_arrows_are_the_gradient():
     ax = plots.plot_gradient_field(lambda v: v[0] ** 2 + 3 * v[1], (-1, 1), (-1, 1), n=5)
     (quiver,) = [c for c in ax.collections if isinstance(c, Quiver)]
     assert quiver.N == 25
-    np.testing.assert_allclose(quiver.U, 2 * quiver.X, atol=1e-6)  # df/dx_1 = 2 x_1
+    np.testing.assert_allclose(quiver.U, 2 * quiver.X, atol=1e-6)  # df/dx_0 = 2 x_0
     np.testing.assert_allclose(quiver.V, 3.0, rtol=1e-6)           # df/dx_2 = 3
