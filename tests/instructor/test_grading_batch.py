@@ -504,11 +504,14 @@ def test_feedback_never_shows_the_hidden_tests(graded):
 def test_the_read_attack_would_have_worked_had_the_files_been_there(tmp_path, graded):
     root, _, token, _ = graded
     shutil.copytree(root / "solutions", tmp_path / "solutions")
+    # two levels down, so that the attack's "../.." is this test's own folder
+    student = tmp_path / "submissions" / "ann"
+    student.mkdir(parents=True)
     space = {}
     exec(FIND, space)
     old = os.getcwd()
     try:
-        os.chdir(tmp_path)
+        os.chdir(student)
         found = space["find_secrets"]([token], wide=False)
     finally:
         os.chdir(old)
