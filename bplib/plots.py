@@ -117,7 +117,8 @@ def plot_decision_regions(net, X, y, ax=None, resolution=150):
     from .train import predict
 
     if net.sizes[0] != 2:
-        raise NotationError(f"decision regions are drawn for 2-D inputs, this network has d_0 = {net.sizes[0]}")
+        raise NotationError("decision regions are drawn for 2-D inputs, this network has "
+                            f"d_0 = {net.sizes[0]}")
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0 or y.shape != (len(X),):
         raise NotationError(f"X must have shape (N, 2) and y shape (N,) with N >= 1, "

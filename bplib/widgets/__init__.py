@@ -14,6 +14,8 @@ ChainStepper           chain_rule_table            each stage of the chain rule
 NetworkExplorer        neuron_report               w^l_jk, b^l_j, s^l_j, x^l_j
 JacobianExplorer       jacobian_chain_costs        shapes and multiply-adds
 Playground             playground_step             gradient descent, live
+GraphExercise          graph_feedback              gradients typed on a graph,
+                                                   the wrong edge named
 =====================  ==========================  =========================
 
 Widgets display themselves: ``bplib.widgets.ChainStepper()`` as the last
@@ -24,14 +26,14 @@ region a screen reader announces; each control has a name in words and symbol
 """
 from .answer import (AnswerBox, Verdict, chain_rule_answer, check_answer, check_expression,
                      check_number, check_vector)
+from .graph import GraphExercise, graph_feedback
 from .jacobian import JacobianCosts, JacobianExplorer, jacobian_chain_costs
+from .network import NetworkExplorer, neuron_report
+from .playground import Playground, Progress, playground_step
 from .stepper import ChainStepper, chain_rule_table
 
 __all__ = ["AnswerBox", "Verdict", "chain_rule_answer", "check_answer", "check_expression",
            "check_number", "check_vector", "ChainStepper", "chain_rule_table",
-           "JacobianCosts", "JacobianExplorer", "jacobian_chain_costs"]
-from .network import NetworkExplorer, neuron_report
-from .playground import Playground, Progress, playground_step
-
-__all__ += ["NetworkExplorer", "neuron_report", "Playground", "Progress", "playground_step"]
-from .graph import GraphExercise, graph_feedback  # noqa: E402
+           "GraphExercise", "graph_feedback", "JacobianCosts", "JacobianExplorer",
+           "jacobian_chain_costs", "NetworkExplorer", "neuron_report", "Playground", "Progress",
+           "playground_step"]

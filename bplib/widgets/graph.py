@@ -77,22 +77,32 @@ class GraphExercise(Widget):
 
     def __init__(self, root):
         self.root = root
-        self.boxes = {v.name: w.Text(description=f"dl/d{v.name} (the gradient of l at node "
-                                                 f"{v.name})",
+        self.boxes = {v.name: w.Text(description=f"dl/d{v.name}",
                                      placeholder="a number, e.g. 0.25 or 2*0.3",
-                                     style={"description_width": "initial"},
-                                     layout=w.Layout(width="32em"))
+                                     layout=w.Layout(width="22em"))
                       for v in asked(root)}
         self.button = w.Button(description="Check", button_style="primary",
                                tooltip="check the typed gradients, from the output down")
         self.button.on_click(lambda _: self.check())
         self.fig, self.ax = figure(7.5, 3.2)
-        self.picture = image()
-        self._draw(right=())
-        super().__init__([self.picture, w.VBox(list(self.boxes.values())), self.button])
+        self.picture = image(self.fig)
+        self.picture.on_resize(self._resized)
+        self._right = ()
+        names = [(box, f"gradient dl/d{name} at node {name}",
+                  f"dl/d{name}, the gradient of the output l with respect to node {name}",
+                  lambda text, name=name: self.check(**{name: text}))
+                 for name, box in self.boxes.items()]
+        super().__init__([self.picture, w.VBox(list(self.boxes.values())), self.button],
+                         names=names + [(self.button, "Check the typed gradients",
+                                         "judge every gradient typed so far, from l down")])
+        self._draw()
         self.show("Type dl/dv for each node, from the output down, then press Check.")
 
-    def _draw(self, right):
+    @safe
+    def _resized(self):
+        self._draw()
+
+    def _draw(self):
         """The graph with values and local derivatives, and the gradients found so far."""
         self.ax.clear()
         graph.draw(self.root, ax=self.ax, gradients=False)
@@ -100,11 +110,19 @@ class GraphExercise(Widget):
         self.root.backward()
         place = graph._layout(order)
         for v in order:
-            if v is self.root or v.name in right:
+            if v is self.root or v.name in self._right:
                 x, y = place[id(v)]
                 self.ax.text(x, y - 0.32, f"dl/d{v.name} = {v.grad:.4g}", ha="center", va="top",
                              fontsize=8, color="tab:red")
-        self.picture.value = png(self.fig)
+        self.picture.draw(png(self.fig), self.alt())
+
+    def alt(self):
+        """The picture in words: each node's value, and the gradients found so far."""
+        order = graph.nodes(self.root)
+        values = ", ".join(f"{v.name} = {v.data:.4g}" for v in order)
+        found = ", ".join(f"dl/d{v.name} = {v.grad:.4g}" for v in order
+                          if v is self.root or v.name in self._right)
+        return f"computational graph of l with {len(order)} nodes: {values}; shown: {found}"
 
     @safe
     def check(self, **typed):
@@ -112,10 +130,10 @@ class GraphExercise(Widget):
         for name, text in typed.items():
             self.boxes[name].value = str(text)
         text = graph_feedback(self.root, {n: b.value for n, b in self.boxes.items()})
-        right = {line.split(" = ")[0][len("dl/d"):] for line in text.split("\n")
-                 if line.endswith(": right")}
-        self._draw(right)
-        done = len(right) == len(self.boxes)
+        self._right = {line.split(" = ")[0][len("dl/d"):] for line in text.split("\n")
+                       if line.endswith(": right")}
+        self._draw()
+        done = len(self._right) == len(self.boxes)
         self.show(text + ("\nEvery gradient is right: each is the sum over the paths to l."
                           if done else ""), kind="right" if done else "info")
         return text

@@ -334,7 +334,7 @@ def test_graph_exercise_names_the_wrong_edge_then_accepts(workbook):
     root = nb06.graph_at(**nb06.AT)
     root.backward()
     found = {v.name: v for v in nodes(root)}
-    box = lambda name: widget.get_by_label(f"dl/d{name} (the gradient of l at node {name})")  # noqa: E731
+    box = lambda name: widget.get_by_label(f"gradient dl/d{name} at node {name}")  # noqa: E731
     check = widget.get_by_role("button", name="Check")
 
     wrong = repr(found["p"].data)   # d(p^2)/dp without its factor 2

@@ -56,7 +56,11 @@ def test_the_widget_shows_the_same_text_and_names_its_controls():
     assert widget.check(**typed) == graph_feedback(root, typed)
     assert widget.feedback.startswith(graph_feedback(root, typed))
     for name, box in widget.boxes.items():
-        assert box.description.startswith(f"dl/d{name} (the gradient of l at node {name})")
-    assert widget.picture.value[:4] == b"\x89PNG"
+        assert widget.accessible_name(box) == f"gradient dl/d{name} at node {name}"
+    assert widget.accessible_name(widget.button) == "Check the typed gradients"
+    (picture,) = widget.pictures()
+    assert picture.value[:4] == b"\x89PNG"
+    assert "6 nodes" in picture.alt and "dl/dl = 1" in picture.alt
     widget.check(**_right(root))
     assert "Every gradient is right" in widget.feedback
+    assert all(f"dl/d{name} = " in picture.alt for name in widget.boxes)
