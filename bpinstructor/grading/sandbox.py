@@ -106,14 +106,17 @@ def command(workdir, tmp_mb):
            "--new-session", "--uid", str(UID), "--gid", str(UID), "--unsetenv", "JPY_PARENT_PID"]
     if _supports("--disable-userns"):  # bubblewrap >= 0.8
         cmd.append("--disable-userns")
+    # The private /tmp first: a Python environment or the project may live under
+    # /tmp (a fresh clone in CI), and is then shown on top of it.
+    if _supports("--size"):
+        cmd += ["--size", str(tmp_mb * 2**20)]
+    cmd += ["--tmpfs", "/tmp"]
     for path in _visible():
         cmd += ["--ro-bind", str(path), str(path)]
     for name in ETC:
         cmd += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     cmd += ["--dev", "/dev", "--proc", "/proc"]
-    if _supports("--size"):
-        cmd += ["--size", str(tmp_mb * 2**20)]
-    cmd += ["--tmpfs", "/tmp", "--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
+    cmd += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
     return cmd
 
 
