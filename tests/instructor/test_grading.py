@@ -352,3 +352,18 @@ def test_kernels_are_run_from_code_that_has_an_event_loop_running():
 
     assert run_sync(answer()) == 42
     assert asyncio.run(caller()) == 42
+
+
+@pytest.mark.parametrize("marker, flag", [("__delegated__", "answer delegated to bplib"),
+                                          ("__method__", "method not followed")])
+def test_a_reported_delegation_or_forbidden_method_scores_nothing(marker, flag):
+    """What a hidden test reports against the answer (bpcourse.report) costs the cell its points."""
+    from bpcourse import report
+
+    assert marker in (report.DELEGATED, report.METHOD)
+    right = [("forward", {"name": "forward", "shape": [1], "value": [1.0]})]
+    got = right + [(marker, {"name": marker})]
+    [(reason, got_flag)] = verdict.refused(got)
+    assert got_flag == flag and "0 points" in reason
+    assert verdict.compare(right, got) == (False, [reason])
+    assert verdict.compare(right, right)[0]
