@@ -130,3 +130,6 @@ def test_command_line(tmp_path):
     (tmp_path / "empty").mkdir()
     empty = bplib("student", "empty", "out", "--check")
     assert empty.returncode == 2 and "no notebooks" in empty.stderr
+    no_students = bplib("grade", "empty", "--solutions", str(ROOT / "solutions"))
+    assert no_students.returncode == 2 and "no student folders in empty" in no_students.stderr
+    assert not (tmp_path / "grades.sqlite").exists()

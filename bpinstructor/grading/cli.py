@@ -253,6 +253,8 @@ def run(args):
         except merge.Malformed as e:
             return _fail(f"solution {name}: {e}")
     students = _students(submissions)
+    if not students:
+        return _fail(f"no student folders in {submissions}: it holds one folder per student")
     for who in args.student or []:
         if who not in students:
             return _fail(f"no folder {who!r} in {submissions}")
