@@ -152,8 +152,6 @@ def student_version(source, cell_type="code"):
     NotImplementedError()`` (code) or ``YOUR ANSWER HERE`` (markdown), at
     the indentation of the marker; hidden tests are removed.
     """
-    from bpinstructor.student import strip_cell
-
     return strip_cell(source, cell_type)[0]
 
 

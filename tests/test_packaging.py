@@ -101,6 +101,44 @@ def test_imports_run_one_way(room, tests):
         assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
 
 
+def _project_imports(name, path, modules):
+    """The project's modules that module ``name`` imports, anywhere in it (late imports too).
+
+    An import of a package that contains the module (its own ``__init__``) is left
+    out: walking one's own package is not a circle of ideas.
+    """
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name in modules}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            for a in node.names:
+                found.add(f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base)
+    return {m for m in found if m in modules and not name.startswith(m + ".") and m != name}
+
+
+def test_no_import_circle():
+    """No module imports, through others or directly, a module that imports it."""
+    modules = {}
+    for room in ROOMS:
+        for path in (ROOT / room).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {name: _project_imports(name, path, modules) for name, path in modules.items()}
+
+    def reaches(start, goal, seen):
+        return any(m == goal or (m not in seen and not seen.add(m) and reaches(m, goal, seen))
+                   for m in graph[start])
+
+    circles = sorted(name for name in graph if reaches(name, name, set()))
+    assert not circles, f"modules in an import circle: {circles}"
+
+
 def test_import_is_light():
     """No notebook machinery, and no drawing or widgets until they are used."""
     code = ("import sys, bplib, bpcourse\n"
