@@ -5,15 +5,66 @@ whether it passed and why not, in the grader's own words: its verdicts and
 the names of the values the solution reports. It never quotes the test
 cells (their hidden part stays hidden), tracebacks, or any text the
 student's code produced (an error message could carry the hidden tests).
+
+Whatever a text from the gradebook holds, it is shown as text: a folder
+name or a note makes no heading, link, image or HTML in the Markdown, and
+no formula in a spreadsheet that opens the CSV.
 """
 import csv
+import re
 
 ICON = {"passed": "passed", "failed": "failed", "timeout": "too slow", "crashed": "crashed",
         "not run": "not run", "manual": "graded by hand"}
 
+# What Markdown (CommonMark, GitHub's tables and autolinks) could read as markup; its
+# last character is escaped. '.' and ':' only inside a word (www.x.org, http://x), and
+# a list marker (-, +, =, 1.) only at the start.
+_MARKUP = re.compile(r"^\d+[.)]|[\\`*_~\[\]<>&#|!]|[.:](?=\S)|^[-+=]")
+# A code span of the grader's: one backtick each side, none next to it or inside.
+_CODE = re.compile(r"(?<!`)`[^`]+`(?!`)")
+
 
 def _points(x):
     return f"{x:g}"
+
+
+def code(name, table=False):
+    """``name`` (a student's folder, a notebook, a test) as a Markdown code span.
+
+    A code span shows its content as it is; its fence is longer than any run
+    of backticks in the name. In a table row ``|`` is escaped, which tables
+    undo inside code.
+    """
+    name = " ".join(str(name).split())
+    fence = "`" * (max(map(len, re.findall("`+", name)), default=0) + 1)
+    pad = " " if name[:1] == "`" or name[-1:] == "`" else ""
+    shown = f"{fence}{pad}{name}{pad}{fence}"
+    return shown.replace("|", "\\|") if table else shown
+
+
+def _escape(part):
+    part = _MARKUP.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], part)
+    # GitHub links a@b.c even when escaped; a word joiner after @ keeps it text
+    return part.replace("@", "@\u2060")
+
+
+def text(sentence, table=False):
+    """A sentence of the grader's, shown in Markdown as text, on one line.
+
+    Its code spans (`` `name` ``, one backtick each side) stay code; the rest
+    is escaped wherever Markdown could read markup.
+    """
+    sentence = " ".join(str(sentence).split())  # no line of its own, no indented code
+    out, at = [], 0
+    for m in _CODE.finditer(sentence):
+        out += [_escape(sentence[at:m.start()]), m[0].replace("|", "\\|") if table else m[0]]
+        at = m.end()
+    return "".join(out + [_escape(sentence[at:])])
+
+
+def _cell(value):
+    """A CSV cell that no spreadsheet takes for a formula."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
 
 
 def feedback(gradebook, student):
@@ -23,23 +74,23 @@ def feedback(gradebook, student):
     -------
     str
     """
-    lines = [f"# Feedback for {student}", ""]
+    lines = [f"# Feedback for {code(student)}", ""]
     total = best = 0.0
     for nb in gradebook.notebooks(student):
         total, best = total + nb["score"], best + nb["max_score"]
-        lines += [f"## {nb['notebook']}: {_points(nb['score'])} / {_points(nb['max_score'])}", ""]
+        lines += [f"## {code(nb['notebook'])}: {_points(nb['score'])} / {_points(nb['max_score'])}", ""]
         if nb["status"] != "graded":
-            lines += [f"Status: **{nb['status']}**.", ""]
-        lines += [f"- {note}" for note in nb["notes"]]
+            lines += [f"Status: **{text(nb['status'])}**.", ""]
+        lines += [f"- {text(note)}" for note in nb["notes"]]
         if nb["notes"]:
             lines.append("")
         cells = gradebook.cells(student, nb["notebook"])
         if cells:
             lines += ["| test | points | result | why |", "| --- | --- | --- | --- |"]
             for c in cells:
-                why = c["message"].replace("|", "\\|").replace("\n", " ")
-                lines.append(f"| `{c['grade_id']}` | {_points(c['score'])} / "
-                             f"{_points(c['max_score'])} | {ICON.get(c['status'], c['status'])} | {why} |")
+                lines.append(f"| {code(c['grade_id'], table=True)} | {_points(c['score'])} / "
+                             f"{_points(c['max_score'])} | {text(ICON.get(c['status'], c['status']), True)}"
+                             f" | {text(c['message'], table=True)} |")
             lines.append("")
     lines += [f"**Total: {_points(total)} / {_points(best)}**", ""]
     return "\n".join(lines)
@@ -69,7 +120,7 @@ def write_csv(gradebook, path, notebooks):
         rows.setdefault(nb["student"], {})[nb["notebook"]] = nb
     with open(path, "w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["student"] + notebooks + ["total", "max_total", "flags"])
+        out.writerow([_cell(x) for x in ["student"] + notebooks + ["total", "max_total", "flags"]])
         for student in sorted(rows):
             got = rows[student]
             scores = [_points(got[n]["score"]) if n in got else "" for n in notebooks]
@@ -77,6 +128,5 @@ def write_csv(gradebook, path, notebooks):
             best = sum(got[n]["max_score"] for n in got)
             flags = sorted({f"{n}: {flag}" for n in got for flag in got[n]["flags"]}
                            | {f"{n}: {got[n]['status']}" for n in got if got[n]["status"] != "graded"})
-            # a name a spreadsheet would take for a formula is quoted as text
-            shown = "'" + student if student[:1] in ("=", "+", "-", "@") else student
-            out.writerow([shown] + scores + [_points(total), _points(best), "; ".join(flags)])
+            out.writerow([_cell(student)] + scores + [_points(total), _points(best),
+                                                      _cell("; ".join(flags))])

@@ -9,6 +9,7 @@ feedback.
 import copy
 import json
 import os
+import re
 import stat
 import warnings
 
@@ -44,6 +45,25 @@ def _sendable(text):
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+def _where(error):
+    """Where nbformat's schema found a notebook invalid, in the grader's words.
+
+    Its own message quotes the submission, so only the place is named: keys
+    that are plain names and cell numbers (``cells[3].outputs``).
+    """
+    path = getattr(error, "absolute_path", None)
+    if not isinstance(getattr(error, "validator", None), str) or path is None:
+        return f"nbformat could not read it: {type(error).__name__}"
+    where = ""
+    for key in path:
+        if type(key) is int:
+            where += f"[{key}]"
+        else:
+            where += "." + (key if re.fullmatch(r"[A-Za-z_]\w{0,39}", str(key)) else "?")
+    rule = error.validator if re.fullmatch(r"\w{1,40}", error.validator) else "?"
+    return f"nbformat's schema rule `{rule}` fails at `{where.lstrip('.') or 'the top'}`"
+
+
 def load(path):
     """Read a notebook file as nbformat 4.
 
@@ -63,16 +83,17 @@ def load(path):
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         raise Malformed("the file is JSON but not a Jupyter notebook (no cells)")
     major = data.get("nbformat")
-    if major not in (3, 4):
-        raise Malformed(f"unsupported notebook format nbformat={major!r} (expected 4)")
+    if major not in (3, 4) or isinstance(major, bool):
+        # the student's value is named only when it is a plain version number
+        given = f"nbformat {major}" if type(major) is int else "its nbformat is not a version number"
+        raise Malformed(f"unsupported notebook format ({given}; expected 4)")
     try:
         with warnings.catch_warnings():  # duplicate cell ids are repaired, not worth a warning
             warnings.simplefilter("ignore")
             nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
             nbformat.validate(nb)
     except Exception as e:  # nbformat raises several kinds on bad structure
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise Malformed(f"the notebook structure is invalid: {first}") from None
+        raise Malformed(f"the notebook structure is invalid ({_where(e)})") from None
     for cell in nb.cells:  # a cell the kernel cannot receive would lose the whole notebook
         if isinstance(cell.get("source"), str):
             cell.source = _sendable(cell.source)

@@ -84,7 +84,7 @@ def test_restore_ignores_duplicated_ids_and_copes_with_changed_types():
 @pytest.mark.parametrize("content, why", [
     (b"{not json", "not valid JSON"),
     (b'{"hello": 1}', "not a Jupyter notebook"),
-    (b'{"nbformat": 5, "nbformat_minor": 0, "cells": []}', "nbformat=5"),
+    (b'{"nbformat": 5, "nbformat_minor": 0, "cells": []}', "nbformat 5"),
     (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}',
      "structure is invalid"),
     (b"\xff\xfe\x00", "not valid JSON"),

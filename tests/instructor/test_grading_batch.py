@@ -357,7 +357,7 @@ def _class(token):
                          ["raised an error"]),
         "huge_output": (make.answered({"sigmoid": HUGE, "layer": LAYER}), 5, "graded", {}, []),
         "bad_json": (b'{"cells": [', 0, "malformed", {}, ["not valid JSON"]),
-        "wrong_format": (b'{"nbformat": 5, "cells": []}', 0, "malformed", {}, ["nbformat=5"]),
+        "wrong_format": (b'{"nbformat": 5, "cells": []}', 0, "malformed", {}, ["nbformat 5"]),
         "deleted_test": (_edited(CORRECT, _delete_test), 5, "graded", {"test_layer": "passed"}, ["missing"]),
         "changed_locked": (_edited({"sigmoid": "def sigmoid(s):\n    return s", **alone}, _change_locked), 3,
                            "graded", {"test_sigmoid": "failed"}, ["edited"]),
