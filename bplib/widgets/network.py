@@ -115,7 +115,7 @@ class NetworkExplorer(Widget):
         children = [controls]
         if plot:
             d = max(self.net.sizes)
-            self.fig, self.ax = figure(1.6 * (self.net.L + 1) + 1, 0.55 * d + 1.4)
+            self.fig, self.ax = figure(2.0 * (self.net.L + 1) + 1, 0.7 * d + 2.0)
             self.image = image(self.fig)
             self.image.on_resize(lambda: self.update(redraw=True))
             children.append(self.image)
@@ -155,11 +155,9 @@ class NetworkExplorer(Widget):
 
     def alt(self, l, j, k):
         """The picture in words: the layers, and the highlighted weight w^l_jk."""
-        sizes = ", ".join(str(d) for d in self.net.sizes)
-        return (f"network diagram: layers 0 to {self.net.L} with {sizes} neurons; a line per "
-                "weight, thicker for a larger |w|, blue if positive, red if negative; "
-                f"highlighted: w^{l}_{j}{k} = {self.net.W[l][j, k]:.2f}, from neuron {k} of "
-                f"layer {l - 1} to neuron {j} of layer {l}")
+        from ..plots import network_alt
+
+        return network_alt(self.net, (l, j, k))
 
     def _picture(self, l, j, k):
         # The drawing depends on the weights and on l, j, k only: keep each

@@ -230,5 +230,9 @@ class Playground(Widget):
         else:
             curve = (f"loss curve: {n} steps, L = sum_n l_n from {h[0]:.4g} to {h[-1]:.4g}"
                      f", lowest {min(h):.4g}")
+        from ..plots import MARKER_NAMES
+
+        marks = ", ".join(f"class {c} as {MARKER_NAMES[c]}" for c in np.unique(self.y))
         return (f"{curve}; decision regions of the network on the {self.dataset.value} data: "
-                f"{len(self.y)} samples, {100 * self.progress.accuracy:.1f} % classified right")
+                f"{len(self.y)} samples ({marks}), {100 * self.progress.accuracy:.1f} % "
+                "classified right")

@@ -123,12 +123,15 @@ class ChainStepper(Widget):
         self.fig, ax = figure(5, 2.6)
         grid = np.linspace(*xlim, 400)
         with np.errstate(all="ignore"):
-            ax.plot(grid, self.f(grid), color="C0", label=f"f = {self.f.name}")
-        (self.tangent,) = ax.plot([], [], color="C3", lw=1.5, label="tangent, slope df/dx")
+            ax.plot(grid, self.f(grid), color="C0", label=f"f = {self.f.name} (solid)")
+        # dashed as well as red: the tangent differs from the curve in more than colour
+        (self.tangent,) = ax.plot([], [], "--", color="C3", lw=2,
+                                  label="tangent (dashed), slope df/dx")
         (self.point,) = ax.plot([], [], "o", color="C3")
         ax.set_xlim(*xlim)
         ax.set_xlabel("x")
-        ax.legend(loc="upper left", fontsize=8)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1), fontsize=10, frameon=False,
+                  borderaxespad=0.2)   # above the plot: it hides no part of the curve
         self.xlim = tuple(xlim)
         self.blit = Blit(self.fig, [self.tangent, self.point])
         self.image = image(self.fig)
@@ -168,4 +171,5 @@ class ChainStepper(Widget):
         curve = f"graph of f = {self.f.name} for x from {self.xlim[0]:g} to {self.xlim[1]:g}"
         if not (np.isfinite(y) and np.isfinite(d)):
             return f"{curve}; f is not defined at x = {x:.2f}, so no tangent is drawn"
-        return f"{curve}; tangent at x = {x:.2f}, f(x) = {y:.3f}, slope df/dx = {d:.3f}"
+        return (f"{curve} (solid line); dashed tangent at x = {x:.2f}, f(x) = {y:.3f}, "
+                f"slope df/dx = {d:.3f}")

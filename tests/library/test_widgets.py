@@ -520,3 +520,42 @@ def test_pictures_are_drawn_at_the_screens_density_and_the_shown_width(kind):
     picture.shown = picture.width / 2                        # a narrow cell shows it half size
     assert png_size(picture.value)[0] == pytest.approx(picture.width, abs=2)
     assert picture.alt == alt                                # the same picture, sharper
+
+
+# --- a second cue beside colour, at a readable size --------------------------------------
+
+PX_PER_PT = widgets._front.BASE_DPI / 72   # at a screen density of 1
+
+
+def test_stepper_tells_the_tangent_from_the_curve_by_line_style():
+    s = widgets.ChainStepper()
+    curve, tangent = s.fig.axes[0].lines[:2]
+    assert curve.get_linestyle() == "-" and tangent.get_linestyle() == "--"
+    legend = [t.get_text() for t in s.fig.axes[0].get_legend().get_texts()]
+    assert "(solid)" in legend[0] and "(dashed)" in legend[1]
+    assert min(t.get_fontsize() for t in s.fig.axes[0].get_legend().get_texts()) * PX_PER_PT >= 11
+    assert "(solid line); dashed tangent at x" in s.image.alt
+
+
+def test_playground_draws_each_class_with_its_own_marker():
+    p = widgets.Playground()
+    dots = [c for c in p.ax_regions.collections if c.get_label().startswith("class")]
+    assert [c.get_label() for c in dots] == ["class 0 (circles)", "class 1 (triangles)"]
+    assert dots[0].get_paths()[0].vertices.shape != dots[1].get_paths()[0].vertices.shape
+    assert "class 0 as circles, class 1 as triangles" in p.image.alt
+    p.step(3)                                  # redrawn: still one scatter per class
+    assert len([c for c in p.ax_regions.collections if c.get_label().startswith("class")]) == 2
+
+
+def test_network_explorer_draws_negative_weights_dashed_with_readable_labels():
+    net = bplib.MLP([3, 4, 2], seed=2)
+    e = widgets.NetworkExplorer(net)
+    ax = e.ax
+    signs = [np.sign(net.W[l][j, k]) for l in (1, 2) for j in range(net.sizes[l])
+             for k in range(net.sizes[l - 1])]
+    styles = [line.get_linestyle() for line in ax.lines]
+    chosen = [i for i, line in enumerate(ax.lines) if line.get_color() == "orange"]
+    assert [st for i, st in enumerate(styles) if i not in chosen] == [
+        "--" if s < 0 else "-" for i, s in enumerate(signs) if i not in chosen]
+    assert min(t.get_fontsize() for t in ax.texts) * PX_PER_PT >= 11
+    assert "solid blue if positive, dashed red if negative" in e.image.alt
