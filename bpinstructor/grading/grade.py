@@ -20,7 +20,7 @@ from pathlib import Path
 from .. import cells
 from . import merge, verdict
 from .gradebook import safe_text
-from .kernel import run_notebook, run_sync, scrubbed_env
+from .kernel import MAX_DEPTH, depth, run_notebook, run_sync
 
 
 SOLUTION_TIMEOUT = 300.0  # seconds per cell of the solutions, when none is given
@@ -141,22 +141,21 @@ def remove_root(root):
 
 
 def _run(nb, seed, options):
-    """Run ``nb`` in a fresh, empty folder; the folder is removed afterwards.
+    """Run ``nb``, each kernel in a fresh, empty folder; the folders are removed afterwards.
 
     The notebook is never written to disk: the kernel receives it cell by
     cell, so nothing in any work folder holds a submission or a solution.
     """
-    workdir = Path(tempfile.mkdtemp(dir=options.root, prefix="w"))
-    if (options.root / "matplotlib").is_dir():
-        shutil.copytree(options.root / "matplotlib", workdir / ".matplotlib")
+    folder = Path(tempfile.mkdtemp(dir=options.root, prefix="w"))
     try:
         deadline = time.monotonic() + options.notebook_timeout
         return run_sync(run_notebook(
-            nb, workdir, scrubbed_env(workdir, seed), options.timeout, deadline,
+            nb, folder, seed, options.timeout, deadline,
             limits=(options.memory_mb, options.file_mb), sandboxed=options.sandboxed,
-            replayable=lambda cell: cells.kind(cell) != "test"))
+            replayable=lambda cell: cells.kind(cell) != "test",
+            mpl_cache=options.root / "matplotlib"))
     finally:
-        _rmtree(workdir)
+        _rmtree(folder)
 
 
 def _rmtree(path):
@@ -252,7 +251,13 @@ def open_submission(folder, name):
                 "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file")
         raise merge.Malformed(f"the submitted file is {kind}, not a notebook file; "
                               "it was not read")
-    return merge.load(folder / name)
+    try:
+        nb = merge.load(folder / name)
+    except RecursionError:
+        nb = None
+    if nb is None or depth(nb) > MAX_DEPTH:
+        raise merge.Malformed(f"the notebook nests lists and objects more than {MAX_DEPTH} deep")
+    return nb
 
 
 def grade(student, name, solution, path, expected, seed, options):
@@ -305,6 +310,10 @@ def grade(student, name, solution, path, expected, seed, options):
             result.flags.append(f"cell {run.status}")
         if run.truncated:
             result.flags.append("output truncated")
+    if any(r.ename == "Limit" for r in runs.values()):
+        result.flags.append("limit passed")
+        result.notes += sorted({f"Grading stopped short: {r.evalue.removeprefix('not run: ')}."
+                                for r in runs.values() if r.ename == "Limit"})
 
     by_id = {cells.grade_id(c): i for i, c in enumerate(nb.cells) if cells.grade_id(c)}
     for reference in graded:

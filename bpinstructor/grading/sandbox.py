@@ -11,8 +11,11 @@ the sandbox's first process is killed, every process inside dies with the
 PID namespace.
 
 Memory is limited for the kernel and all its children together: by a
-cgroup when the grader may make one, else by a watchdog that sums the
-resident memory of the sandbox's processes and kills the sandbox.
+cgroup when the grader may make one, and always by a watchdog that sums
+what the sandbox holds in memory (the resident memory of its processes,
+what its tmpfs folders and memfds hold) and kills the sandbox past the
+limit. ``/dev`` is read-only and ``/dev/shm`` small, so no tmpfs of
+half the machine's memory is left to fill.
 """
 import functools
 import importlib.util
@@ -36,6 +39,8 @@ ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime",
        "ca-certificates", "os-release", "matplotlibrc", "jupyter", "ipython")
 UID = 65534           # the kernel's user inside its namespace ("nobody")
 MAX_PROCESSES = 256   # processes a sandbox may hold at once
+SHM_MB = 16           # size of the sandbox's /dev/shm (POSIX shared memory, semaphores)
+TMPFS = ("tmp", "dev/shm")  # the sandbox's memory-backed folders, counted by the watchdog
 POLL = 0.2            # seconds between the watchdog's looks
 
 UNPROTECTED = (
@@ -83,7 +88,7 @@ def _visible():
     return out
 
 
-def command(workdir, tmp_mb):
+def command(workdir, tmp_mb, conf=None):
     """The bwrap arguments that run a command in a sandbox around ``workdir``.
 
     The command gets bwrap's environment, less the grader's pid (inside
@@ -96,6 +101,8 @@ def command(workdir, tmp_mb):
         The only folder the kernel may write, shown at the same path.
     tmp_mb : int
         Size of the private /tmp, in MiB.
+    conf : pathlib.Path, optional
+        Shown read-only at the same path (the connection file, IPython's folder).
 
     Returns
     -------
@@ -108,14 +115,22 @@ def command(workdir, tmp_mb):
         cmd.append("--disable-userns")
     # The private /tmp first: a Python environment or the project may live under
     # /tmp (a fresh clone in CI), and is then shown on top of it.
-    if _supports("--size"):
+    sized = _supports("--size")
+    if sized:
         cmd += ["--size", str(tmp_mb * 2**20)]
     cmd += ["--tmpfs", "/tmp"]
     for path in _visible():
         cmd += ["--ro-bind", str(path), str(path)]
     for name in ETC:
         cmd += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    cmd += ["--dev", "/dev", "--proc", "/proc"]
+    # bwrap's /dev is a tmpfs of half the machine's memory that the kernel may
+    # write: read-only, with a small /dev/shm (none where tmpfs cannot be sized)
+    cmd += ["--dev", "/dev"]
+    if sized:
+        cmd += ["--size", str(SHM_MB * 2**20), "--tmpfs", "/dev/shm"]
+    cmd += ["--remount-ro", "/dev", "--proc", "/proc"]
+    if conf is not None:
+        cmd += ["--ro-bind", str(conf), str(conf)]
     cmd += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
     return cmd
 
@@ -253,6 +268,58 @@ def _rss(pid):
         return 0
 
 
+def _held(pids, sizes):
+    """Bytes the sandbox holds outside its processes' resident memory.
+
+    What its tmpfs folders hold, read through ``/proc/<pid>/root`` of a
+    process inside (their full size where that cannot be read), and the
+    memfds its processes keep open. Pages both mapped and in a file count
+    twice: too much rather than too little.
+
+    Parameters
+    ----------
+    pids : list of int
+        The sandbox's processes, its first (outside) process first.
+    sizes : dict
+        Folder of TMPFS -> its size in bytes; empty without a sandbox.
+    """
+    held = _memfds(pids)
+    if len(pids) < 2:
+        return held
+    for folder, size in sizes.items():
+        try:
+            st = os.statvfs(f"/proc/{pids[-1]}/root/{folder}")
+        except OSError:
+            held += size
+            continue
+        # a larger file system is not the sandbox's (one still being set up)
+        if st.f_blocks * st.f_frsize <= size:
+            held += (st.f_blocks - st.f_bfree) * st.f_frsize
+    return held
+
+
+def _memfds(pids):
+    """Bytes in the memfds that ``pids`` hold open, each counted once."""
+    total, seen = 0, set()
+    for p in pids:
+        try:
+            fds = os.listdir(f"/proc/{p}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            path = f"/proc/{p}/fd/{fd}"
+            try:
+                if not os.readlink(path).startswith("/memfd:"):
+                    continue
+                st = os.stat(path)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_blocks * 512
+    return total
+
+
 def oom_kills(cgroup):
     """How many processes the kernel's OOM killer ended in ``cgroup`` (0 without one)."""
     for name in ("memory.events", "memory.oom_control"):
@@ -266,7 +333,10 @@ def oom_kills(cgroup):
 
 
 class Watchdog(threading.Thread):
-    """Kill a sandbox whose processes together use too much memory or are too many.
+    """Kill a sandbox that holds too much memory or too many processes.
+
+    Memory is the resident memory of all its processes, what its tmpfs
+    folders hold and its open memfds, so the limit holds without a cgroup.
 
     With a cgroup, the kernel's OOM killer holds the limit and ends one
     process; the watchdog then ends the whole sandbox, so that passing the
@@ -282,11 +352,14 @@ class Watchdog(threading.Thread):
         Called once, from this thread, when a limit is passed.
     cgroup : pathlib.Path or None
         The sandbox's memory cgroup.
+    tmp_mb : int or None
+        Size of its /tmp (None: no sandbox, no tmpfs of its own).
     """
 
-    def __init__(self, pid, memory_mb, kill, cgroup=None):
+    def __init__(self, pid, memory_mb, kill, cgroup=None, tmp_mb=None):
         super().__init__(daemon=True)
         self.pid, self.limit, self.kill, self.cgroup = pid, memory_mb * 2**20, kill, cgroup
+        self.sizes = {} if tmp_mb is None else dict(zip(TMPFS, (tmp_mb * 2**20, SHM_MB * 2**20)))
         self.fired = ""  # what was passed, once it was
         self.done = threading.Event()
 
@@ -297,8 +370,8 @@ class Watchdog(threading.Thread):
                 return
             if len(pids) > MAX_PROCESSES:
                 self.fired = "processes"
-            elif self.limit and (oom_kills(self.cgroup) or
-                                 sum(_rss(p) for p in pids) > self.limit):
+            elif self.limit and (oom_kills(self.cgroup) or sum(_rss(p) for p in pids)
+                                 + _held(pids, self.sizes) > self.limit):
                 self.fired = "memory"
             if self.fired:
                 self.kill()

@@ -133,14 +133,14 @@ def test_one_deadline_per_notebook_covers_the_replays(short_tmp):
 
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from bpinstructor.grading.kernel import run_notebook, run_sync, scrubbed_env
+    from bpinstructor.grading.kernel import run_notebook, run_sync
 
     # each crash restarts the kernel and replays the slow cell before it
     nb = new_notebook(cells=[new_code_cell("import time\ntime.sleep(6)\nslow = 1")]
                       + [new_code_cell("import os\nos._exit(1)") for _ in range(3)]
                       + [new_code_cell("after = 1")])
     started = time.monotonic()
-    runs = run_sync(run_notebook(nb, short_tmp, scrubbed_env(short_tmp, 1), timeout=30,
+    runs = run_sync(run_notebook(nb, short_tmp, 1, timeout=30,
                                  deadline=started + 8))
     took = time.monotonic() - started
     assert [r.status for r in runs[:2]] == ["ok", "crashed"]
