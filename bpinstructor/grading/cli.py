@@ -3,7 +3,7 @@
     bplib grade submissions/ --solutions solutions/ --gradebook grades.sqlite \\
         --jobs 2 --feedback feedback/ --csv scores.csv
     bplib grade submissions/ --shard 3/8           # one part of a class (a cluster job)
-    bplib grade merge grades.shard-*.sqlite --gradebook grades.sqlite --csv scores.csv
+    bplib grade merge grades.shard-*.sqlite --submissions submissions/ --csv scores.csv
 
 ``submissions/`` holds one folder per student with their copies of the
 notebooks. Results go to the gradebook as each notebook finishes; running
@@ -19,8 +19,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-# Where a cluster's scheduler puts the index of one job of an array.
-SHARD_VARIABLES = ("JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID")
+from .shards import part, shard_of
 
 
 def add_arguments(parser):
@@ -55,7 +54,14 @@ def add_arguments(parser):
     parser.add_argument("--shard", metavar="I/N",
                         help="grade only the I-th of N parts of the class (I from 0); "
                              "`--shard N` takes I from JOB_COMPLETION_INDEX (Kubernetes) "
-                             "or SLURM_ARRAY_TASK_ID (Slurm)")
+                             "or SLURM_ARRAY_TASK_ID modulo N (Slurm)")
+    parser.add_argument("--submissions", dest="class_folder", type=Path, default=Path("submissions"),
+                        metavar="DIR",
+                        help="with merge: the class's submissions folder; every student's "
+                             "notebooks must be in the gradebooks (default: submissions)")
+    parser.add_argument("--allow-missing", action="store_true",
+                        help="with merge: merge even when some notebooks of the class are in "
+                             "no gradebook; the summary lists them")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run student code WITHOUT bubblewrap (it can then read and "
                              "write what you can); only for code you trust")
@@ -66,39 +72,6 @@ def add_arguments(parser):
 def _fail(message):
     print(f"bplib grade: {message}", file=sys.stderr)
     return 2
-
-
-def shard_of(text, env=os.environ):
-    """(i, n) from ``--shard``: ``i/n``, or ``n`` with i from the scheduler's variables.
-
-    Slurm arrays may start at 1 (``--array=1-8``): SLURM_ARRAY_TASK_MIN is
-    subtracted when it is set.
-
-    Raises
-    ------
-    ValueError
-        With the reason.
-    """
-    m = re.fullmatch(r"(?:(\d+)/)?(\d+)", text.strip())
-    if not m or int(m[2]) < 1:
-        raise ValueError(f"--shard must be I/N or N with 0 <= I < N, got {text!r}")
-    n = int(m[2])
-    if m[1] is not None:
-        i = int(m[1])
-    else:
-        found = [v for v in SHARD_VARIABLES if env.get(v, "").strip()]
-        if not found:
-            raise ValueError(f"--shard {n} needs the index in {' or '.join(SHARD_VARIABLES)}; "
-                             "or give it as --shard I/N")
-        try:
-            i = int(env[found[0]])
-            if found[0] == "SLURM_ARRAY_TASK_ID":
-                i -= int(env.get("SLURM_ARRAY_TASK_MIN", "0") or 0)
-        except ValueError:
-            raise ValueError(f"{found[0]}={env[found[0]]!r} is not a number") from None
-    if not 0 <= i < n:
-        raise ValueError(f"shard index {i} is not in 0..{n - 1}")
-    return i, n
 
 
 def _students(submissions):
@@ -201,25 +174,51 @@ def _outputs(book, args, names):
     return errors
 
 
+def _parts(paths, students, missing):
+    """" (students of part 1 of 3)" when the gradebooks' names say N, else ""."""
+    found = {m[1] for p in paths for m in [re.search(r"shard-\d+-of-(\d+)", p.name)] if m}
+    if len(found) != 1:
+        return ""
+    n, order = int(found.pop()), {s: k for k, s in enumerate(sorted(students))}
+    parts = sorted({order[s] % n for s, _ in missing if s in order})
+    return f" (students of part {', '.join(map(str, parts))} of {n})" if parts else ""
+
+
 def merge_command(args):
     """``bplib grade merge SHARD.sqlite ... --gradebook OUT``; returns the exit code."""
-    from .gradebook import Gradebook, combine
+    from .gradebook import Gradebook
+    from .shards import Incomplete, combine, listed
 
     paths = [Path(p) for p in args.submissions[1:]]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         return _fail(f"no gradebook at {', '.join(missing)}")
+    if len({p.resolve() for p in paths}) < len(paths):
+        return _fail("a gradebook is given twice")
     if args.gradebook.resolve() in [p.resolve() for p in paths]:
         return _fail("--gradebook must be a file other than the shards")
+    if not args.class_folder.is_dir():
+        return _fail(f"no submissions folder at {args.class_folder}: the merge checks that every "
+                     "student's notebooks are in the gradebooks (--submissions DIR)")
+    names = sorted(p.name for p in args.solutions.glob("*.ipynb") if not p.name.startswith("."))
+    if not names:
+        return _fail(f"no notebooks in {args.solutions} (--solutions DIR)")
+    students = _students(args.class_folder)
+    expected = {(s, n) for s in students for n in names}
     try:
-        count = combine(paths, args.gradebook)
+        count, left_out = combine(paths, args.gradebook, expected, args.allow_missing)
+    except Incomplete as e:
+        return _fail(f"not merged: {e}{_parts(paths, students, e.missing)}. Grade them (run "
+                     "their part again), or merge without them with --allow-missing.")
     except ValueError as e:
         return _fail(f"not merged: {e}")
     book = Gradebook(args.gradebook)
-    names = sorted({r["notebook"] for r in book.notebooks()})
     errors = _outputs(book, args, names)
     book.close()
-    print(f"{count} notebooks from {len(paths)} gradebooks merged into {args.gradebook}.")
+    print(f"{count} notebooks of {len(students)} students from {len(paths)} gradebooks merged "
+          f"into {args.gradebook}: " + (f"{len(left_out)} missing, left out as --allow-missing "
+                                        f"asks: {listed(left_out)}." if left_out else
+                                        "every student's notebooks are there."))
     for line in errors:
         print(f"  {line}", file=sys.stderr)
     return 1 if errors else 0
@@ -264,8 +263,7 @@ def run(args):
             i, n = shard_of(args.shard)
         except ValueError as e:
             return _fail(str(e))
-        # round robin over the sorted names: every shard sees the same list
-        students = {s: f for k, (s, f) in enumerate(students.items()) if k % n == i}
+        students = {s: students[s] for s in part(students, i, n)}
         if gradebook == Path("grades.sqlite"):
             gradebook = Path(f"grades.shard-{i}-of-{n}.sqlite")
     if args.no_sandbox:

@@ -271,7 +271,10 @@ def test_a_lone_surrogate_in_a_cell_is_replaced_not_fatal(tmp_path):
     ("2/4", {}, (2, 4)),
     ("4", {"JOB_COMPLETION_INDEX": "3"}, (3, 4)),
     ("4", {"SLURM_ARRAY_TASK_ID": "1"}, (1, 4)),
-    ("4", {"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_MIN": "1"}, (3, 4)),
+    ("4", {"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_MIN": "1"}, (0, 4)),  # --array=1-4
+    # task 1 submitted again on its own (sbatch --array=1) grades part 1 again
+    ("4", {"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "1"},
+     (1, 4)),
 ])
 def test_shard_index_from_the_option_or_the_scheduler(text, env, want):
     assert shard_of(text, env) == want
@@ -280,6 +283,7 @@ def test_shard_index_from_the_option_or_the_scheduler(text, env, want):
 @pytest.mark.parametrize("text, env, why", [
     ("4", {}, "JOB_COMPLETION_INDEX"), ("4/4", {}, "not in 0..3"), ("a/b", {}, "I/N"),
     ("4", {"SLURM_ARRAY_TASK_ID": "x"}, "not a number"),
+    ("4", {"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_COUNT": "8"}, "8 tasks for 4 parts"),
 ])
 def test_bad_shards_are_refused(text, env, why):
     with pytest.raises(ValueError, match=why):

@@ -610,7 +610,8 @@ def test_a_class_graded_in_four_shards_merges_into_the_same_gradebook(graded, tm
     sizes = [len(_table(b, SHARDED)[0]) for b in books]
     assert sum(sizes) == len(SHARDED) and max(sizes) == 2  # round robin: 2 each
     code = main(["grade", "merge", *map(str, books), "--gradebook", str(tmp_path / "all.sqlite"),
-                 "--csv", str(tmp_path / "all.csv")])
+                 "--csv", str(tmp_path / "all.csv"), "--submissions", str(tmp_path / "submissions"),
+                 "--solutions", str(root / "solutions")])
     assert code == 0
     assert _table(tmp_path / "all.sqlite", SHARDED) == _table(root / "grades.sqlite", SHARDED)
     lines = (root / "scores.csv").read_text(encoding="utf-8").splitlines()
@@ -623,7 +624,8 @@ def test_a_class_graded_in_four_shards_merges_into_the_same_gradebook(graded, tm
     with sqlite3.connect(root / "grades.sqlite") as db:
         graded_here = db.execute("SELECT score FROM notebooks").fetchall()
     code = main(["grade", "merge", str(books[0]), str(root / "grades.sqlite"),
-                 "--gradebook", str(tmp_path / "other.sqlite")])
+                 "--gradebook", str(tmp_path / "other.sqlite"), "--submissions",
+                 str(tmp_path / "submissions"), "--solutions", str(root / "solutions")])
     assert code == 2 and not (tmp_path / "other.sqlite").exists()
     with sqlite3.connect(root / "grades.sqlite") as db:
         assert db.execute("SELECT score FROM notebooks").fetchall() == graded_here
