@@ -1,9 +1,9 @@
 """How much does backpropagation cost, next to what it cannot avoid?
 
 For each network it prints, measured side by side in one run:
-- step:   what a training step computes, ``net.gradients(X, Y, input_gradient=False)``
-          (forward, loss gradient, backward; dl/dx^(0), which no parameter needs,
-          is left out, as ``bplib.train.step`` does);
+- step:   what a training step computes, ``net.gradients(X, Y)`` (forward, loss gradient,
+          backward; dl/dx^(0), which no parameter needs, is left out by default), the call
+          ``bplib.train.step`` makes;
 - floor:  the matrix products alone that this forward and backward pass need
           (S = X W^T for each layer; dW = dS^T X and dX = dS W going back to
           dX^(1)), the floor numpy's BLAS sets;
@@ -13,20 +13,16 @@ For each network it prints, measured side by side in one run:
 - loop / step: a per-sample loop over the batch against the batched step;
 - faults: page faults per step, a sign that the allocator handed back memory.
 
-glibc returns freed memory to the system once the top of its heap is free
-beyond a threshold, and the next step pays a page fault per 4 KiB page it
-touches again: a quarter to a half of a step on the larger networks of this
-machine, falling on the step or the floor depending on the order of earlier
-allocations. The script asks glibc to keep
-freed memory (mallopt, as MALLOC_TOP_PAD_ would), the same for both, so that
-the ratio measures the arithmetic; ``--system-malloc`` leaves glibc as it is.
-Times are the best of interleaved blocks of calls, so a change in the load of
-the machine hits all alike.
+The process is left as a user's is: the first ``net.gradients`` asks glibc to keep
+freed memory for the next step (``bplib.mlp.keep_freed_memory``, the library's own
+choice for everyone who trains), and the floor, measured in the same process, runs
+under the same allocator; ``--system-malloc`` opts out first, as a user can. The last
+line says whether glibc kept freed memory. Times are the best of interleaved blocks of
+calls, so a change in the load of the machine hits all alike.
 
 Usage: python benchmarks/backprop.py [--blocks B] [--sigma NAME] [--system-malloc]
 """
 import argparse
-import ctypes
 import resource
 import time
 
@@ -36,17 +32,6 @@ import bplib
 
 CASES = [([64, 128, 10], 32), ([784, 256, 256, 10], 128), ([784, 1024, 1024, 10], 256)]
 GOALS = {0: 2.0, 1: 1.10, 2: 1.10}
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
-
-
-def keep_freed_memory():
-    """Ask glibc to keep freed memory for the next allocation; False where it cannot."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    return bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
-                and libc.mallopt(M_MMAP_THRESHOLD, 1 << 25))
 
 
 def best_times(fns, blocks, block_seconds=0.02):
@@ -96,7 +81,7 @@ def matmul_floor(net, X, Y):
 
 def per_sample(net, X, Y):
     for x, y in zip(X, Y):
-        net.gradients(x, y, input_gradient=False)
+        net.gradients(x, y)
 
 
 def main():
@@ -104,10 +89,11 @@ def main():
     parser.add_argument("--blocks", type=int, default=30, help="interleaved blocks per timing")
     parser.add_argument("--sigma", default="sigmoid", help="activation of the layers")
     parser.add_argument("--system-malloc", action="store_true",
-                        help="leave glibc's trimming of freed memory on")
+                        help="opt out of bplib's keeping of freed memory, as a user can")
     args = parser.parse_args()
-    kept = not args.system_malloc and keep_freed_memory()
-    print(f"sigma = {args.sigma}; freed memory {'kept by malloc' if kept else 'as glibc does'}")
+    if args.system_malloc:
+        bplib.mlp.keep_freed_memory(0)
+    print(f"sigma = {args.sigma}")
     print(f"{'sizes':<24}{'N':>5}{'step ms':>10}{'floor ms':>10}{'step/floor':>12}"
           f"{'goal':>7}{'bwd/fwd':>9}{'loop/step':>11}{'faults':>8}")
     for i, (sizes, N) in enumerate(CASES):
@@ -117,14 +103,17 @@ def main():
         trace = net.forward(X)
         dl_dxL = bplib.quadratic.gradient(trace.output, Y)
         step, floor, fwd, bwd = best_times([
-            lambda: net.gradients(X, Y, input_gradient=False), lambda: matmul_floor(net, X, Y),
+            lambda: net.gradients(X, Y), lambda: matmul_floor(net, X, Y),
             lambda: net.forward(X), lambda: net.backward(trace, dl_dxL, input_gradient=False)],
             args.blocks)
         loop, = best_times([lambda: per_sample(net, X, Y)], max(3, args.blocks // 10))
-        faults = page_faults(lambda: net.gradients(X, Y, input_gradient=False))
+        faults = page_faults(lambda: net.gradients(X, Y))
         print(f"{str(sizes):<24}{N:>5}{step * 1e3:>10.3f}{floor * 1e3:>10.3f}"
               f"{step / floor:>12.2f}{GOALS[i]:>7.2f}{bwd / fwd:>9.2f}{loop / step:>11.1f}"
               f"{faults:>8.0f}")
+    kept = bplib.mlp._freed_memory_kept  # set by the first net.gradients, as for any user
+    print("freed memory " + ("kept for the next step by bplib (bplib.mlp.keep_freed_memory)"
+                             if kept else "returned to the system as the C library does"))
 
 
 if __name__ == "__main__":

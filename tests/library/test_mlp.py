@@ -5,6 +5,10 @@ autograd.numpy) and central finite differences. Tolerances: rtol 1e-7 against
 autograd (both are exact up to rounding), relative error 1e-6 against finite
 differences (their truncation error is about 1e-10 here).
 """
+import os
+import subprocess
+import sys
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -136,7 +140,7 @@ IDS = [f"{s}-L{L}-{o[0] or s}-{o[1]}-{o[2]}-{'batch' if b else 'sample'}"
 def test_backward_matches_autograd(sigma, L, output, batch):
     net, x, y, loss = make_case(sigma, L, output, batch)
     W_before = {l: net.W[l].copy() for l in range(1, L + 1)}
-    grads = net.gradients(x, y, loss)
+    grads = net.gradients(x, y, loss, input_gradient=True)
     Y = as_one_hot(y, net.sizes[-1])
     gW, gb, gs, gx, xs, ss = reference_grads(net, x, Y, loss)
 
@@ -188,7 +192,7 @@ def own_central_difference(f, x, h=1e-6):
 @pytest.mark.parametrize("batch", [False, True])
 def test_input_gradient_matches_central_differences(batch):
     net, x, y, loss = make_case("tanh", 3, OUTPUTS[0], batch, seed=2)
-    grads = net.gradients(x, y, loss)
+    grads = net.gradients(x, y, loss, input_gradient=True)
     numeric = own_central_difference(lambda v: bplib.quadratic(net(v), y), x)
     assert relative_error(grads.x[0], numeric) < TOL_FINITE_DIFF
 
@@ -381,11 +385,11 @@ def test_softmax_as_a_hidden_activation_matches_autograd(batch):
 def test_dl_dx0_is_computed_with_the_rest_or_not_at_all():
     net, x, y, loss = make_case("tanh", 2, OUTPUTS[0], batch=True, seed=6)
     W1 = net.W[1].copy()
-    full = net.gradients(x, y, loss)
+    full = net.gradients(x, y, loss, input_gradient=True)
     assert list(full.x) == [0, 1, 2]  # in layer order, all there from the start
     net.W[1] = 2 * W1  # replaced after the backward pass: dl/dx^(0) was already computed
     np.testing.assert_allclose(full.x[0], full.s[1] @ W1, rtol=1e-14)
-    for params_only in (net.gradients(x, y, loss, input_gradient=False),
+    for params_only in (net.gradients(x, y, loss), net.gradients(x, y, loss, input_gradient=False),
                         net.backward(net.forward(x), np.ones((5, 3)), input_gradient=False)):
         assert list(params_only.x) == [1, 2] and list(params_only.W) == [1, 2]
         with pytest.raises(bplib.NotationError,
@@ -393,7 +397,7 @@ def test_dl_dx0_is_computed_with_the_rest_or_not_at_all():
             params_only.x[0]
         assert list(params_only.x) == [1, 2]  # asking computed nothing
     lean = net.gradients(x, y, loss, input_gradient=False)
-    fat = net.gradients(x, y, loss)
+    fat = net.gradients(x, y, loss, input_gradient=True)
     for l in (1, 2):
         np.testing.assert_array_equal(lean.W[l], fat.W[l])
 
@@ -425,3 +429,63 @@ def test_backward_reads_like_the_slide(rng):
         np.testing.assert_allclose(grads.W[l], grads.s[l].T @ trace.x[l - 1], rtol=1e-12)
         np.testing.assert_allclose(grads.b[l], grads.s[l].sum(axis=0), rtol=1e-12)
         np.testing.assert_allclose(grads.x[l - 1], grads.s[l] @ net.W[l], rtol=1e-12)
+
+
+def test_gradients_leave_the_callers_batch_alone(rng):
+    """gradients reads x^(0) without copying it, and must never write to it."""
+    net = MLP([4, 5, 3], sigma="tanh", seed=2)
+    X, Y = rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
+    kept = X.copy()
+    X.flags.writeable = False  # a write would raise
+    first, second = net.gradients(X, Y), net.gradients(X, Y)
+    np.testing.assert_array_equal(X, kept)
+    for l in (1, 2):
+        np.testing.assert_array_equal(first.W[l], second.W[l])
+
+
+# --- memory: what the library asks of glibc, and when ------------------------------
+
+FAULTS_PER_STEP = """
+import resource, sys
+import numpy as np
+import bplib
+from bplib import mlp
+assert mlp._freed_memory_kept is None, "importing bplib asked glibc for something"
+if sys.argv[1] == "opt-out":
+    mlp.keep_freed_memory(0)
+net = bplib.MLP([784, 256, 256, 10], seed=0)
+rng = np.random.default_rng(0)
+X, Y = rng.random((128, 784)), rng.random((128, 10))
+for _ in range(3):
+    net.gradients(X, Y)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(10):
+    net.gradients(X, Y)
+print(mlp._freed_memory_kept, (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 10)
+"""
+
+
+def _glibc():
+    try:
+        return os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc")
+    except (AttributeError, ValueError):
+        return False
+
+
+def test_training_keeps_freed_memory_for_the_next_step(need):
+    """The first net.gradients asks glibc to keep freed memory: no page faults step after step.
+
+    Page faults are counted, not timed: the same on a quiet or a loaded machine.
+    """
+    need(_glibc(), "the C library is not glibc: bplib leaves malloc alone there")
+
+    def run(how):
+        out = subprocess.run([sys.executable, "-c", FAULTS_PER_STEP, how], check=True,
+                             capture_output=True, text=True).stdout.split()
+        return out[0], float(out[1])
+
+    kept, faults = run("default")
+    assert kept == "True" and faults < 50, f"{faults} page faults per step"
+    # opted out, glibc returns the memory and every step faults it back in, page by page
+    kept, faults = run("opt-out")
+    assert kept == "False" and faults > 200, f"{faults} page faults per step"
