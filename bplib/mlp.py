@@ -149,10 +149,17 @@ class Layers(PerLayer):
         self.shapes = shapes
 
     def __setitem__(self, l, value):
+        self._assign(l, value, copy=True)
+
+    def _assign(self, l, value, copy):
+        """``A[l] = value``; ``copy=False`` keeps a float64 array that bplib has just made."""
         l = require_layer(l, self.L, self.symbol)
         name = f"{self.symbol}^({l})"
         shape, symbols = self.shapes[l]
-        a = as_real_array(value, name)
+        if copy or not (type(value) is np.ndarray and value.dtype == np.float64):
+            a = as_real_array(value, name)
+        else:
+            a = value
         if a.shape != shape:
             raise NotationError(shape_message(name, shape, symbols, a.shape))
         try:

@@ -41,10 +41,10 @@ def step(net, X, y, loss=losses.quadratic, lr=0.1):
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # refused below, with a message
             for l in range(1, net.L + 1):
-                # New arrays, not in-place updates: the checks in net.W[l] = ...
-                # refuse NaN and infinities.
-                net.W[l] = net.W[l] - lr * grads.W[l]
-                net.b[l] = net.b[l] - lr * grads.b[l]
+                # New arrays, not in-place updates: the checks of net.W[l] = ... refuse NaN
+                # and infinities first; arrays made here need no copy of their own.
+                net.W._assign(l, net.W[l] - lr * grads.W[l], copy=False)
+                net.b._assign(l, net.b[l] - lr * grads.b[l], copy=False)
     except NotationError:
         for l, W, b in before:  # all layers or none: a diverging step changes nothing
             net.W[l], net.b[l] = W, b
