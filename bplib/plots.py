@@ -89,10 +89,12 @@ def _line_words(line, xs, ys):
     name = f"{_plain(label)} ({kind})" if not label.startswith("_") else kind
     if len(x) == 1:
         return f"{name}: a point at {xs} = {_num(x[0])}, {ys} = {_num(y[0])}"
-    lo, hi = np.argmin(y), np.argmax(y)
-    return (f"{name}: {len(x)} points from ({_num(x[0])}, {_num(y[0])}) to ({_num(x[-1])}, "
-            f"{_num(y[-1])}), lowest {ys} = {_num(y[lo])} at {xs} = {_num(x[lo])}, "
-            f"highest {_num(y[hi])} at {xs} = {_num(x[hi])}")
+    words = [f"{name}: {len(x)} points from ({_num(x[0])}, {_num(y[0])}) to ({_num(x[-1])}, "
+             f"{_num(y[-1])})"]
+    for word, i in (("lowest", np.argmin(y)), ("highest", np.argmax(y))):
+        if 0 < i < len(x) - 1:   # an end is said already
+            words.append(f"{word} {ys} = {_num(y[i])} at {xs} = {_num(x[i])}")
+    return ", ".join(words)
 
 
 def _values(M):
@@ -115,8 +117,8 @@ def _read(ax):
             words.append(_line_words(line, xs, ys))
     for bars in ax.containers:
         heights = [p.get_height() for p in bars.patches]
-        words.append(f"{len(heights)} bars of heights " + ", ".join(map(_num, heights[:20]))
-                     + (", ..." if len(heights) > 20 else ""))
+        words.append(f"{len(heights)} {'bar' if len(heights) == 1 else 'bars'} of height "
+                     + ", ".join(map(_num, heights[:20])) + (", ..." if len(heights) > 20 else ""))
     for im in ax.get_images():
         words.append("an image of " + _values(im.get_array()))
     for c in ax.collections:
@@ -489,7 +491,9 @@ def plot_matrix(M, ax=None, title=None):
     top = float(np.abs(M).max()) or 1.0
     im = ax.imshow(M, cmap="coolwarm", vmin=-top, vmax=top)
     for (i, j), v in np.ndenumerate(M):
-        ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=10)
+        dark = abs(v) > 0.6 * top     # white on the deep colours, black on the pale ones
+        ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=10,
+                color="white" if dark else "black")
     ax.set_xticks(range(M.shape[1]))
     ax.set_yticks(range(M.shape[0]))
     ax.set_xlabel("column $j$: input $x_j$")
