@@ -231,12 +231,21 @@ def leaks(student_nb, secrets, solution_nb):
     return found
 
 
+_PNG_IN_HTML = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
+
+
+def _html_without_pictures(html):
+    # bplib.plots.show puts the PNG in an <img> as well, for its alt text
+    return _PNG_IN_HTML.sub("<picture>", "".join(html) if isinstance(html, list) else html)
+
+
 def _without_pictures(value):
     # A PNG's bytes depend on the fonts and the matplotlib build of the machine
     # that drew it; the picture's place and kind are compared, not its bytes.
     if isinstance(value, dict):
         base64 = value.get("encoding") == "base64"  # a widget's image buffer
         return {k: "<picture>" if k == "image/png" or (k == "data" and base64)
+                else _html_without_pictures(v) if k == "text/html"
                 else _without_pictures(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_without_pictures(v) for v in value]

@@ -218,6 +218,21 @@ def test_comparison_masks_the_bytes_of_pictures_only(tmp_path):
     assert "<Figure 2>" in "\n".join(student._diff(base, other_text, "n"))
 
 
+def test_comparison_masks_a_pictures_bytes_inside_its_html_but_not_its_alt_text(tmp_path):
+    def notebook(png, alt):
+        html = f'<img alt="{alt}" src="data:image/png;base64,{png}">'
+        nb = new_notebook()
+        nb.cells = [new_code_cell("show(fig)", id="plot", outputs=[new_output(
+            "display_data", data={"text/html": html, "image/png": png, "text/plain": alt})])]
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.ipynb"
+        nbformat.write(nb, str(path))
+        return path
+
+    base = notebook("iVBORa", "loss curve")
+    assert student.same(base, notebook("iVBORb+/=", "loss curve"))
+    assert not student.same(base, notebook("iVBORa", "loss curve 2"))
+
+
 def _has_kernel():
     from jupyter_client.kernelspec import KernelSpecManager
 
