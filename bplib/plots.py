@@ -77,6 +77,7 @@ def describe(what, sentence):
 
 
 def _line_words(line, xs, ys):
+    """One line in words: its label and style, its ends, a lowest or highest point between."""
     x, y = (np.asarray(v, dtype=float) for v in line.get_data())
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.any():
@@ -85,19 +86,23 @@ def _line_words(line, xs, ys):
     label = line.get_label()
     style = _STYLE_NAMES.get(line.get_linestyle())
     marker = line.get_marker() not in (None, "None", "", " ")
-    kind = " with ".join(filter(None, [style and f"{style} line", marker and "markers"]))
+    kind = " with ".join(filter(None, [style and f"{style} line", marker and "markers"])) or "line"
     name = f"{_plain(label)} ({kind})" if not label.startswith("_") else kind
     if len(x) == 1:
         return f"{name}: a point at {xs} = {_num(x[0])}, {ys} = {_num(y[0])}"
     words = [f"{name}: {len(x)} points from ({_num(x[0])}, {_num(y[0])}) to ({_num(x[-1])}, "
              f"{_num(y[-1])})"]
-    for word, i in (("lowest", np.argmin(y)), ("highest", np.argmax(y))):
+    for word, v in (("lowest", y.min()), ("highest", y.max())):
+        # the first of the points that tie up to rounding, so the words do not
+        # depend on the last bits of a machine's arithmetic
+        i = np.flatnonzero(np.isclose(y, v, rtol=1e-9, atol=0))[0]
         if 0 < i < len(x) - 1:   # an end is said already
             words.append(f"{word} {ys} = {_num(y[i])} at {xs} = {_num(x[i])}")
     return ", ".join(words)
 
 
 def _values(M):
+    """A small matrix value by value, row by row; a large one by its range."""
     M = np.asarray(M, dtype=float)
     if M.size > 36:
         return f"{M.shape[0]} x {M.shape[1]} values from {_num(M.min())} to {_num(M.max())}"
@@ -127,7 +132,7 @@ def _read(ax):
                          f"{_num(min(c.levels))} to {_num(max(c.levels))}")
         elif isinstance(c, Quiver):
             words.append(f"{c.N} arrows")
-        elif len(c.get_offsets()) and not isinstance(c, ContourSet):
+        elif len(c.get_offsets()):
             words.append(f"{len(c.get_offsets())} points")
     titles = [_plain(a.get_title()) for a in ax.child_axes]
     if titles:
@@ -150,7 +155,7 @@ def alt_text(fig):
     -------
     str
     """
-    panels = [ax for ax in fig.axes if not hasattr(ax, "_colorbar")]
+    panels = [ax for ax in fig.axes if not hasattr(ax, "_colorbar")]   # a colour bar is no plot
     parts = []
     for i, ax in enumerate(panels, 1):
         said = [_SAID[a] for a in [ax, *ax.get_children()] if a in _SAID]
@@ -449,16 +454,15 @@ def plot_gradient_field(f, xlim=(-2, 2), ylim=(-2, 2), ax=None, n=15, grad=None)
     grad = grad or (lambda x: gradient(f, x))
     G = np.array([np.asarray(grad(np.array([a, b])), dtype=float).reshape(2)
                   for a, b in zip(qa.ravel(), qb.ravel())])
-    where = (f"contour lines of f for x_0 from {_num(xlim[0])} to {_num(xlim[1])} and x_1 from "
-             f"{_num(ylim[0])} to {_num(ylim[1])}, f from {_num(Z.min())} to {_num(Z.max())}")
+    where = (f"contour lines of the function for x_0 from {_num(xlim[0])} to {_num(xlim[1])} "
+             f"and x_1 from {_num(ylim[0])} to {_num(ylim[1])}, its values from {_num(Z.min())} "
+             f"to {_num(Z.max())}")
     if np.any(G):
-        arrows = ax.quiver(qa, qb, G[:, 0].reshape(qa.shape), G[:, 1].reshape(qa.shape), color="tab:red",
-                  angles="xy", pivot="mid")
-        norms = np.hypot(G[:, 0], G[:, 1])
-        i = int(np.argmax(norms))
-        describe(arrows, f"{where}; {len(G)} arrows of the gradient, the longest "
-                        f"|grad f| = {_num(norms[i])} at x = ({_num(qa.ravel()[i])}, "
-                        f"{_num(qb.ravel()[i])}), pointing uphill")
+        arrows = ax.quiver(qa, qb, G[:, 0].reshape(qa.shape), G[:, 1].reshape(qa.shape),
+                           color="tab:red", angles="xy", pivot="mid")
+        # the longest arrow's length only: where it is can tie up to rounding
+        describe(arrows, f"{where}; {len(G)} arrows of the gradient pointing uphill, up to "
+                         f"{_num(np.hypot(G[:, 0], G[:, 1]).max())} long")
     else:   # arrows of length 0 cannot be scaled
         note = ax.text(0.5, 0.5, "the gradient is 0 everywhere: no arrows",
                        transform=ax.transAxes, ha="center", color="tab:red")
