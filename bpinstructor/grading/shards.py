@@ -44,11 +44,13 @@ def shard_of(text, env=os.environ):
         if not found:
             raise ValueError(f"--shard {n} needs the index in {' or '.join(SHARD_VARIABLES)}; "
                              "or give it as --shard I/N")
+        name = found[0]
         try:
-            i = int(env[found[0]])
-            tasks = int(env.get("SLURM_ARRAY_TASK_COUNT", "0") or 0)
+            i = int(env[name])
+            name = "SLURM_ARRAY_TASK_COUNT"
+            tasks = int(env.get(name, "0") or 0)
         except ValueError:
-            raise ValueError(f"{found[0]}={env[found[0]]!r} is not a number") from None
+            raise ValueError(f"{name}={env[name]!r} is not a number") from None
         if found[0] == "SLURM_ARRAY_TASK_ID":
             if tasks > n:  # two tasks would grade the same part at once
                 raise ValueError(f"the job array has {tasks} tasks for {n} parts; "
