@@ -501,6 +501,21 @@ def test_feedback_never_shows_the_hidden_tests(graded):
         assert "BEGIN" not in text and "Traceback" not in text and token not in text
 
 
+def test_every_feedback_file_renders_without_markup_of_a_student(graded, need):
+    try:
+        from markdown_it import MarkdownIt
+    except ImportError:
+        return need(False, "markdown-it-py is missing (the test extra installs it)")
+    root, *_ = graded
+    md = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
+    for path in (root / "feedback").iterdir():
+        tokens = [t for b in md.parse(path.read_text(encoding="utf-8")) for t in [b] + (b.children or [])]
+        kinds = {t.type for t in tokens}
+        assert not kinds & {"html_inline", "html_block", "link_open", "image", "blockquote_open",
+                            "ordered_list_open", "fence", "code_block", "s_open", "em_open"}, path.name
+        assert [t.tag for t in tokens if t.type == "heading_open"] == ["h1", "h2"], path.name
+
+
 def test_the_read_attack_would_have_worked_had_the_files_been_there(tmp_path, graded):
     root, _, token, _ = graded
     shutil.copytree(root / "solutions", tmp_path / "solutions")

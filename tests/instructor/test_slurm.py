@@ -5,7 +5,6 @@ cancelled before it runs; the merge refuses, naming its students; the task
 is submitted again as a user would (``sbatch --array=1``) and grades its own
 part; the merge then equals one ordinary run of ``bplib grade``."""
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -65,7 +64,7 @@ ClusterName=bplibtest
 SlurmctldHost=localhost
 SlurmctldPort={_free_port()}
 SlurmdPort={_free_port()}
-SlurmUser={pwd.getpwuid(os.getuid()).pw_name}
+SlurmUser=root
 AuthType=auth/munge
 AuthInfo=socket={r}/munge.socket
 CredType=cred/munge
@@ -160,6 +159,7 @@ def cluster(need):
     missing = [d for d in DAEMONS if not shutil.which(d)]
     need(not missing, f"Slurm is not installed ({', '.join(missing)}; .ci/install-slurm)")
     need(shutil.which("bwrap"), "bubblewrap is not installed (.ci/install-sandbox)")
+    need(os.geteuid() == 0, "slurmd starts jobs as their user, which only root may do")
     root = Path(tempfile.mkdtemp(prefix="slurm-"))  # short: Unix sockets live in it
     root.chmod(0o755)  # munged serves its socket only from a folder all may enter
     c = Cluster(root)
