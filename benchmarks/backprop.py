@@ -8,6 +8,8 @@ For each network it prints, measured side by side in one run:
           (S = X W^T for each layer; dW = dS^T X and dX = dS W going back to
           dX^(1)), the floor numpy's BLAS sets;
 - step / floor (goal: <= 1.10 on the two large networks, <= 2 on the small one);
+- numpy / floor: the same sigmoid step written by hand in plain numpy, in place where it
+  can be, with no checks: what any numpy code pays on top of the floor (e^x above all);
 - backward / forward (goal: <= 2.5; it is the point of the lecture that
   backprop costs a small constant times the forward pass);
 - loop / step: a per-sample loop over the batch against the batched step;
@@ -79,6 +81,29 @@ def matmul_floor(net, X, Y):
     return xs, dWs
 
 
+def numpy_step(Ws, bs, X, Y):
+    """A sigmoid network's step with quadratic loss in plain numpy: no checks, few arrays."""
+    xs = [X]
+    for W, b in zip(Ws, bs):
+        x = xs[-1] @ W.T
+        x += b
+        np.negative(x, out=x)  # s^(l) is not needed again: sigma' is taken from x^(l)
+        np.exp(x, out=x)
+        x += 1
+        xs.append(np.divide(1.0, x, out=x))
+    dl_dx, dWs, dbs = xs[-1] - Y, [], []
+    loss = 0.5 * np.vdot(dl_dx, dl_dx)
+    for l in range(len(Ws), 0, -1):
+        dl_ds = np.subtract(1.0, xs[l])
+        dl_ds *= xs[l]
+        dl_ds *= dl_dx
+        dWs.append(dl_ds.T @ xs[l - 1])
+        dbs.append(dl_ds.sum(axis=0))
+        if l > 1:
+            dl_dx = dl_ds @ Ws[l - 1]
+    return loss, dWs, dbs
+
+
 def per_sample(net, X, Y):
     for x, y in zip(X, Y):
         net.gradients(x, y)
@@ -95,21 +120,24 @@ def main():
         bplib.mlp.keep_freed_memory(0)
     print(f"sigma = {args.sigma}")
     print(f"{'sizes':<24}{'N':>5}{'step ms':>10}{'floor ms':>10}{'step/floor':>12}"
-          f"{'goal':>7}{'bwd/fwd':>9}{'loop/step':>11}{'faults':>8}")
+          f"{'goal':>7}{'numpy/floor':>13}{'bwd/fwd':>9}{'loop/step':>11}{'faults':>8}")
     for i, (sizes, N) in enumerate(CASES):
         rng = np.random.default_rng(0)
         net = bplib.MLP(sizes, sigma=args.sigma, seed=0)
         X, Y = rng.random((N, sizes[0])), rng.random((N, sizes[-1]))
         trace = net.forward(X)
         dl_dxL = bplib.quadratic.gradient(trace.output, Y)
-        step, floor, fwd, bwd = best_times([
+        Ws, bs = net.W.values(), net.b.values()
+        step, floor, fwd, bwd, plain = best_times([
             lambda: net.gradients(X, Y), lambda: matmul_floor(net, X, Y),
-            lambda: net.forward(X), lambda: net.backward(trace, dl_dxL, input_gradient=False)],
+            lambda: net.forward(X), lambda: net.backward(trace, dl_dxL, input_gradient=False),
+            (lambda: numpy_step(Ws, bs, X, Y)) if args.sigma == "sigmoid" else lambda: None],
             args.blocks)
+        plain = f"{plain / floor:>13.2f}" if args.sigma == "sigmoid" else f"{'-':>13}"
         loop, = best_times([lambda: per_sample(net, X, Y)], max(3, args.blocks // 10))
         faults = page_faults(lambda: net.gradients(X, Y))
         print(f"{str(sizes):<24}{N:>5}{step * 1e3:>10.3f}{floor * 1e3:>10.3f}"
-              f"{step / floor:>12.2f}{GOALS[i]:>7.2f}{bwd / fwd:>9.2f}{loop / step:>11.1f}"
+              f"{step / floor:>12.2f}{GOALS[i]:>7.2f}{plain}{bwd / fwd:>9.2f}{loop / step:>11.1f}"
               f"{faults:>8.0f}")
     kept = bplib.mlp._freed_memory_kept  # set by the first net.gradients, as for any user
     print("freed memory " + ("kept for the next step by bplib (bplib.mlp.keep_freed_memory)"
