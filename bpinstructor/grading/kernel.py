@@ -253,9 +253,6 @@ class _Kernel:
         self.client.on_cell_executed = self._on_executed
         self.pid = self.pgid = self.watchdog = None
         self.unreadable = False
-        session = self.km.session
-        session.unpack, self._deserialize = _unpack, session.deserialize
-        session.deserialize = self._counted
 
     def _on_executed(self, cell, cell_index, execute_reply):
         self.reply = execute_reply
@@ -299,6 +296,9 @@ class _Kernel:
         self.watchdog.start()
         kc = self.km.client()
         kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)  # before any socket is made
+        session = kc.session  # the client's own copy
+        session.unpack, self._deserialize = _unpack, session.deserialize
+        session.deserialize = self._counted
         kc.start_channels()
         self.client.kc = kc
         try:
