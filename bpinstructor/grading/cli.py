@@ -230,6 +230,9 @@ def run(args):
         return merge_command(args)
     if len(args.submissions) > 1:
         return _fail("give one submissions folder (or `merge` and gradebooks)")
+    if args.allow_missing or args.class_folder != Path("submissions"):
+        return _fail("--submissions and --allow-missing go with `bplib grade merge`; "
+                     "the folder to grade is given first")
     from . import merge
     from .grade import Options, SolutionError, make_root, remove_root
     from .gradebook import Gradebook

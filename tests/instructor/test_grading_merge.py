@@ -160,3 +160,9 @@ def test_the_merge_needs_the_submissions_folder(course, capsys):
     (course / "submissions").rename(course / "elsewhere")
     assert _merge(course) == 2
     assert "no submissions folder at" in capsys.readouterr().err
+
+
+def test_the_merge_options_are_refused_when_grading(course, capsys):
+    code = main(["grade", str(course / "submissions"), "--solutions", str(course / "solutions"),
+                 "--allow-missing"])
+    assert code == 2 and "go with `bplib grade merge`" in capsys.readouterr().err
