@@ -88,9 +88,9 @@ def feedback(gradebook, student):
         if cells:
             lines += ["| test | points | result | why |", "| --- | --- | --- | --- |"]
             for c in cells:
+                result = text(ICON.get(c["status"], c["status"]), table=True)
                 lines.append(f"| {code(c['grade_id'], table=True)} | {_points(c['score'])} / "
-                             f"{_points(c['max_score'])} | {text(ICON.get(c['status'], c['status']), True)}"
-                             f" | {text(c['message'], table=True)} |")
+                             f"{_points(c['max_score'])} | {result} | {text(c['message'], table=True)} |")
             lines.append("")
     lines += [f"**Total: {_points(total)} / {_points(best)}**", ""]
     return "\n".join(lines)
