@@ -86,6 +86,30 @@ _LAUNCH = (
 )
 
 
+# Runs first inside the sandbox, before the kernel: a watcher process that
+# ends everything in the sandbox once the grader is gone (its pipe's write end
+# closes with it). bwrap's own --die-with-parent leaves a gap: a sandbox still
+# being set up when the grader dies would live on.
+_WATCH = (
+    "import os, signal, sys\n"
+    "fd = int(sys.argv[1])\n"
+    "if os.fork() == 0:\n"
+    "    os.read(fd, 1)\n"
+    "    os.kill(-1, signal.SIGKILL)\n"
+    "    os._exit(0)\n"
+    "os.close(fd)\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
+_ALIVE = []  # [read end, write end] of the pipe that closes when the grader dies
+
+
+def _alive_fd():
+    """The read end of a pipe whose write end only this process holds (non-inheritable)."""
+    if not _ALIVE:
+        _ALIVE.extend(os.pipe())
+    return _ALIVE[0]
+
+
 def scrubbed_env(workdir, conf, seed):
     """The whole environment a graded kernel gets.
 
@@ -120,7 +144,8 @@ class _LimitedKernelManager(AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments)
         if self.sandboxed:
             conf = Path(self.connection_file).parent
-            cmd = sandbox.command(Path(self.ip).parent, self.file_mb, conf) + cmd
+            cmd = (sandbox.command(Path(self.ip).parent, self.file_mb, conf)
+                   + [sys.executable, "-c", _WATCH, str(_alive_fd())] + cmd)
         procs = str(self.cgroup / "cgroup.procs") if self.cgroup else ""
         return [sys.executable, "-c", _LAUNCH, str(self.memory_mb), str(self.file_mb),
                 procs, str(os.getpid())] + cmd
@@ -286,7 +311,8 @@ class _Kernel:
         # No history file: it would keep the hidden tests' source on disk.
         await self.km.start_kernel(env=self.env, cwd=str(self.workdir),
                                    extra_arguments=["--HistoryManager.enabled=False"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   pass_fds=(_alive_fd(),))
         self.pid = self.km.provisioner.pid
         self.pgid = self.km.provisioner.pgid or self.pid
         LIVE.add(self)
