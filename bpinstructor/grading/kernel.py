@@ -45,7 +45,9 @@ MAX_RESTARTS = 3        # kernels started again per notebook before giving up
 MAX_OUTPUT = 2_000_000  # bytes of printed output per cell past which it is flagged (none is kept)
 MAX_RECEIVED = 256 * 2**20  # bytes all kernels of one notebook may send, messages of any kind
 MAX_REPORTS = 16 * 2**20    # bytes of reports kept for one notebook
-MAX_MESSAGE = 64 * 2**20    # bytes of one message (a larger one ends the connection)
+MAX_MESSAGE = 16 * 2**20    # bytes of one message (a larger one is lost)
+MAX_QUEUED = 16             # messages waiting to be read per channel: with MAX_MESSAGE, what a
+                            # kernel faster than the grader can make it hold (more are lost)
 MAX_DEPTH = 64              # nesting of lists and dicts in one message
 MAX_CELLS = 1000            # code cells run per notebook
 STARTUP_TIMEOUT = 60
@@ -199,6 +201,7 @@ class _BoundedClient(NotebookClient):
 
     bounds = None   # the notebook's Bounds
     on_limit = None  # called once a limit is passed
+    idle = False     # whether the running cell's last message came
 
     def reset_execution_trackers(self):
         super().reset_execution_trackers()
@@ -208,6 +211,7 @@ class _BoundedClient(NotebookClient):
         kind, content = msg["msg_type"], msg["content"]
         if kind == "status":
             if content.get("execution_state") == "idle":
+                self.idle = True
                 raise CellExecutionComplete()
             return None
         if kind not in ("display_data", "execute_result", "stream", "error"):
@@ -277,7 +281,7 @@ class _Kernel:
         self.env, self.reply, self.bounds = scrubbed_env(self.workdir, conf, seed), None, bounds
         self.client.on_cell_executed = self._on_executed
         self.pid = self.pgid = self.watchdog = None
-        self.unreadable = False
+        self.unreadable, self.monitors = False, []
 
     def _on_executed(self, cell, cell_index, execute_reply):
         self.reply = execute_reply
@@ -322,10 +326,15 @@ class _Kernel:
         self.watchdog.start()
         kc = self.km.client()
         kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)  # before any socket is made
+        kc.context.setsockopt(zmq.RCVHWM, MAX_QUEUED)
         session = kc.session  # the client's own copy
         session.unpack, self._deserialize = _unpack, session.deserialize
         session.deserialize = self._counted
         kc.start_channels()
+        # A message over MAX_MESSAGE ends its channel's connection, and what follows is
+        # lost: the grader watches for that, and ends the kernel.
+        self.monitors = [zmq.Socket.shadow(channel.socket.get_monitor_socket(
+            zmq.EVENT_DISCONNECTED).underlying) for channel in (kc.iopub_channel, kc.shell_channel)]
         self.client.kc = kc
         try:
             await kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
@@ -353,11 +362,21 @@ class _Kernel:
             await self.km.shutdown_kernel(now=True)
         except Exception:  # already gone: nothing left to stop
             pass
+        for monitor in self.monitors:
+            monitor.close(linger=0)
         try:
             await self.km.cleanup_resources()
         except Exception:
             pass
         sandbox.remove_cgroup(self.km.cgroup)
+
+    def _cut(self, wait):
+        """Whether a channel's connection was ended (by a message over MAX_MESSAGE)."""
+        return any(m.poll(wait * 1000) for m in self.monitors)
+
+    async def _cut_alive(self, wait):
+        """Whether a live kernel's connection was cut (a dead one's always is)."""
+        return self._cut(wait) and self.km.provisioner is not None and await self.km.is_alive()
 
     def _limit(self):
         """The limit this kernel was ended for, or ''."""
@@ -371,7 +390,7 @@ class _Kernel:
 
     async def run(self, cell, index, timeout):
         """Execute one cell; returns (status, ename, evalue)."""
-        self.reply = None
+        self.reply, self.client.idle = None, False
         fired = threading.Event()
 
         def watchdog():
@@ -394,12 +413,19 @@ class _Kernel:
             if fired.is_set():
                 return "timeout", "", ""
             if isinstance(e, (CellTimeoutError, asyncio.TimeoutError)):
+                if await self._cut_alive(0):  # the reply was lost with its connection
+                    return "crashed", "Limit", _LIMIT_PASSED["message"]
                 alive = self.km.provisioner is not None and await self.km.is_alive()
                 return ("timeout" if alive else "crashed"), "", ""
             # the grader's own name of what went wrong, for the instructor
             return "crashed", "" if isinstance(e, DeadKernelError) else type(e).__name__, ""
         finally:
             timer.cancel()
+        # no "idle" came: it may have been lost with a cut connection, which the
+        # grader's I/O thread reports soon after
+        if await self._cut_alive(0 if self.client.idle else 5):
+            self.unreadable = True
+            return "crashed", "Limit", _LIMIT_PASSED["message"]
         content = (self.reply or {}).get("content", {})
         if content.get("status") == "error":
             return ("error", str(content.get("ename", ""))[:200],
@@ -412,8 +438,8 @@ _LIMIT_PASSED = {
     "processes": "the kernel started too many processes",
     "output": f"the notebook sent more than {MAX_RECEIVED // 2**20} MB of output and messages",
     "reports": f"the notebook reported more than {MAX_REPORTS // 2**20} MB of results",
-    "message": "the kernel sent a message the grader does not read (too large or too deeply "
-               "nested)",
+    "message": f"the kernel sent a message the grader does not read (over "
+               f"{MAX_MESSAGE // 2**20} MB, or too deeply nested)",
     "start": "the kernel did not start",
     "cells": f"the notebook has more than {MAX_CELLS} code cells",
 }

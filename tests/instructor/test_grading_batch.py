@@ -179,7 +179,9 @@ MEMORY = "def sigmoid(s):\n    return np.ones((2**40,))"
 # the source of the running test cell is in the kernel's memory; try to
 # smuggle it out through the error message that reaches the feedback
 LEAK = "def sigmoid(s):\n    raise ValueError(get_ipython().user_ns['In'][-1])"
-HUGE = "def sigmoid(s):\n    print('x' * 30_000_000)\n    return 1.0 / (1.0 + np.exp(-s))"
+# 30 MB per call, in messages under the grader's largest (one larger is a crashed cell)
+HUGE = ("def sigmoid(s):\n    for _ in range(15):\n        print('x' * 2_000_000, flush=True)\n"
+        "    return 1.0 / (1.0 + np.exp(-s))")
 
 
 # A child in a session of its own, meant to outlive its kernel and the grader.

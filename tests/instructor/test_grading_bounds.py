@@ -196,6 +196,8 @@ def test_every_notebook_ends_with_a_row_and_what_a_kernel_leaves_stops_no_other(
         # a poisoned work folder, then the kernel ends itself: the rest is graded afresh
         "poisons": _with_cells(CORRECT, [POISON]),
         "deep_display": _with_cells(CORRECT, [DEEP_DISPLAY]),
+        # one message over the largest the grader reads: what follows it would be lost
+        "one_huge_print": _with_cells(CORRECT, ["print('x' * 20_000_000)"]),
         "deep_file": _deep_file(100_000),
         "nested_file": _deep_file(200),  # decodes, but deeper than the grader reads
     }
@@ -204,7 +206,7 @@ def test_every_notebook_ends_with_a_row_and_what_a_kernel_leaves_stops_no_other(
     assert code == 0 and "0 not graded" in said, said
     rows = _rows(short_tmp)
     assert set(rows) == set(students)
-    for name in ("poisons", "deep_display"):
+    for name in ("poisons", "deep_display", "one_huge_print"):
         status, score, flags, _ = rows[name]
         assert (status, score) == ("graded", 5) and "cell crashed" in flags, (name, rows[name])
     for name in ("deep_file", "nested_file"):
