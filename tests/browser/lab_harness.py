@@ -1,7 +1,8 @@
 """A real JupyterLab in headless Chromium, for the browser tests and the benchmark.
 
 ``LabServer`` starts JupyterLab on 127.0.0.1 with a random token, serving a
-copy of ``notebooks/`` and ``solutions/`` from a temporary folder in which
+copy of ``notebooks/`` and ``solutions/`` (without their saved widget state,
+so the widgets are the library's as it is now) from a temporary folder in which
 HOME and every Jupyter, IPython and matplotlib folder also live, with
 autosave off: nothing the browser does reaches the repository or the user's
 home. ``launch_chromium`` starts Debian's ``/usr/bin/chromium`` through the
@@ -44,6 +45,9 @@ TIMEOUT_MS = int(os.environ.get("BPLIB_BROWSER_TIMEOUT", "120")) * 1000
 STOP_ON_ERROR_SECONDS = 2.0  # requests after an error that a kernel still drops
 
 CI = os.environ.get("CI", "").lower() == "true"
+# axe-core, Deque's accessibility rules engine, as .ci/install-axe installs it from npm.
+AXE = Path(os.environ.get("BPLIB_AXE", REPO / ".node/node_modules/axe-core/axe.min.js"))
+THEMES = ("JupyterLab Light", "JupyterLab Dark")
 # The student notebooks; BPLIB_NOTEBOOKS points elsewhere, e.g. at solutions/.
 NOTEBOOK_DIR = Path(os.environ.get("BPLIB_NOTEBOOKS", REPO / "notebooks")).resolve()
 NOTEBOOKS = sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb"))
@@ -140,6 +144,19 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
+def _drop_widget_state(folder):
+    """Remove the widget state saved in the notebooks of ``folder``.
+
+    A notebook opened draws its saved widgets, and with them the style sheet of
+    bplib's widgets as it was when the notebook was saved: one style sheet for the
+    whole page, which would then stand for the one of the library under test.
+    """
+    for path in Path(folder).rglob("*.ipynb"):
+        nb = json.loads(path.read_text())
+        if nb.get("metadata", {}).pop("widgets", None) is not None:
+            path.write_text(json.dumps(nb, indent=1))
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -185,6 +202,7 @@ class LabServer:
             if Path(source).is_dir():
                 shutil.copytree(source, self.root / name,
                                 ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+                _drop_widget_state(self.root / name)
         for rel, nb in self.extra.items():
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -354,6 +372,19 @@ def open_lab(browser, lab, path, timeout=TIMEOUT_MS, scale=1):
     # The file browser only takes width from the notebook in the screenshots.
     page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
     return page
+
+
+def set_theme(page, theme, timeout=TIMEOUT_MS):
+    """Switch the JupyterLab of ``page`` to ``theme`` (one of ``THEMES``) and wait until it shows.
+
+    The theme is a user setting, written to the temporary settings folder.
+    """
+    page.evaluate("""theme => window.jupyterapp.commands.execute('apputils:change-theme',
+                                                                   {theme})""", theme)
+    # The body names the theme once its style sheet has loaded.
+    page.wait_for_function("theme => document.body.dataset.jpThemeName === theme", arg=theme,
+                           timeout=timeout)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 class NotebookPage:

@@ -13,7 +13,8 @@ import re
 import pytest
 
 import access
-from lab_harness import NOTEBOOK_DIR, NOTEBOOKS, cannot_run, feedback_of, notebook_paths
+from lab_harness import (AXE, NOTEBOOK_DIR, NOTEBOOKS, THEMES, cannot_run, feedback_of,
+                         notebook_paths, set_theme)
 
 pytestmark = pytest.mark.browser
 
@@ -251,8 +252,107 @@ def test_every_widget_names_its_controls_pictures_and_feedback(workbook, path):
             f"{path}, {kind}: the feedback is not a polite live region: {region}"
 
 
+@pytest.fixture
+def axe_script(need):
+    """The path of axe-core's ``axe.min.js``, installed by ``.ci/install-axe``."""
+    need(AXE.is_file(), f"axe-core is missing ({AXE}): run `bash .ci/install-axe`")
+    return AXE
+
+
+def ring_problems(r, what):
+    """What is wrong with one focus ring (``access.ring``): a list of sentences."""
+    if not r["drawn"]:
+        return [f"{what} shows no focus ring"]
+    found = [f"{what}: its focus ring is cut by {box}" for box in r["clippedBy"]]
+    if r["contrast"] < access.RING_CONTRAST:
+        found.append(f"{what}: focus ring {r['colour']} between {r['inner']} and {r['outer']} has a "
+                     f"contrast of {r['contrast']:.2f}:1, less than {access.RING_CONTRAST}:1")
+    return found
+
+
+def look_in_both_themes(nb, path, found, when, axe_script):
+    """Each widget in JupyterLab's light and dark theme: axe-core's rules, the contrast of
+    the feedback of each kind and of each focus ring, and rings drawn whole. Asserts."""
+    problems = []
+    try:
+        for theme in THEMES:
+            set_theme(nb.page, theme)
+            every = nb.page.locator(f"{nb.selector} .bplib-widget")
+            problems += [f"{path}, {theme}, {when}: axe: {v}" for v in access.axe(every, axe_script)]
+            for kind, widget in found:
+                where = f"{path}, {kind}, {theme}, {when}"
+                widget.scroll_into_view_if_needed()
+                for c in access.feedback_colours(widget):
+                    if c["contrast"] < access.TEXT_CONTRAST:
+                        problems.append(
+                            f"{where}: {c['kind']} feedback {c['colour']} on {c['background']} has a "
+                            f"contrast of {c['contrast']:.2f}:1, less than {access.TEXT_CONTRAST}:1")
+                for r in access.rings(widget):
+                    problems += ring_problems(r, f"{where}: {r['name']!r}")
+    finally:
+        set_theme(nb.page, THEMES[0])
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("path", notebook_paths())
-def test_every_widget_works_from_the_keyboard_alone(workbook, path):
+def test_every_widget_in_both_themes_after_run_all(workbook, path, axe_script):
+    nb, found = shown_widgets(workbook, path)
+    if found:
+        nb.activate()
+        look_in_both_themes(nb, path, found, "after Run All", axe_script)
+
+
+# A widget as bplib draws it, on the dark theme's background: a button in a box that
+# scrolls (as ipywidgets' boxes do) and the feedback.
+SAMPLE = """<style>{css}</style>
+<body style="background: #111111; color: #eeeeee; --jp-layout-color0: #111111">
+  <div class="bplib-widget" style="overflow: auto; padding: 0">
+    <button style="display: block; background: #1976d2; color: #ffffff; border: 0; height: 28px;
+                   {ring}">Check</button>
+    <div class="bplib-live" data-kind="info"><pre>dl/dx: the factor 2 is missing</pre></div>
+  </div>
+</body>"""
+
+
+def test_ring_and_colour_checks_catch_what_they_must(chromium, axe_script):
+    from bplib.widgets._front import HERE
+
+    css = (HERE / "widgets.css").read_text()
+    page = chromium.new_page()
+    try:
+        def look(dark, ring=""):
+            page.set_content(SAMPLE.format(css=css, ring=ring))
+            page.evaluate("dark => document.body.dataset.jpThemeLight = String(!dark)", dark)
+            page.keyboard.press("Shift")   # the keyboard's :focus-visible, as in JupyterLab
+            page.locator("button").focus()
+            colours = {c["kind"]: c["contrast"] for c in access.feedback_colours(page.locator("body"))}
+            page.locator(".bplib-live").evaluate("e => e.dataset.kind = 'error'")
+            return access.ring(page), colours, access.axe(page.locator(".bplib-widget"), axe_script)
+
+        # the light theme's colours on the dark background: as before both themes had theirs
+        ring, colours, axe = look(dark=False)
+        assert colours["error"] == pytest.approx(2.58, abs=0.01)
+        assert ring["contrast"] == pytest.approx(3.00, abs=0.01)
+        assert ring_problems(ring, "the button")
+        assert any(v.startswith("color-contrast") for v in axe), axe
+
+        # a ring outside the button is cut by the box that scrolls, at the top and bottom
+        ring, _, _ = look(dark=True, ring="outline-offset: 2px !important")
+        assert len(ring["clippedBy"]) == 1 and "top 5.0px" in ring["clippedBy"][0], ring
+
+        # widgets.css as it is: the dark theme's colours, the ring whole inside the button,
+        # apart from the blue of the button by a band of the background
+        ring, colours, axe = look(dark=True)
+        assert not ring_problems(ring, "the button"), ring
+        assert ring["inner"] == ring["outer"] == "#111111", ring
+        assert min(colours.values()) >= access.TEXT_CONTRAST, colours
+        assert not axe, axe
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", notebook_paths())
+def test_every_widget_works_from_the_keyboard_alone(workbook, path, axe_script):
     nb, found = shown_widgets(workbook, path)
     for kind, widget in found:
         nb.activate()
@@ -264,9 +364,9 @@ def test_every_widget_works_from_the_keyboard_alone(workbook, path):
         access.control(widget, 0).focus()
         for i, c in enumerate(listed):
             what = f"{path}, {kind}: {c['name']!r}"
-            now = access.focused(nb.page)
+            now = access.ring(nb.page)
             assert now["index"] == str(i), f"Tab went to {now['index']}, not to {what}"
-            assert now["ring"], f"{what} shows no focus ring"
+            assert not ring_problems(now, what), ring_problems(now, what)
             for key in access.NOTEBOOK_KEYS:  # no notebook shortcut may run
                 nb.page.keyboard.press(key)
             access.settle(nb)
@@ -294,6 +394,8 @@ def test_every_widget_works_from_the_keyboard_alone(workbook, path):
         assert announced and feedback_of(widget) != before, \
             f"{path}, {kind}: the keyboard pass changed nothing the feedback announces"
         assert_no_error(feedback_of(widget), kind)
+    if found:
+        look_in_both_themes(nb, path, found, "after its keys", axe_script)
 
 
 def test_pictures_are_drawn_at_the_screens_pixel_density(lab, chromium):
