@@ -26,10 +26,12 @@ def keep_freed_memory(nbytes=64 << 20):
 
     A step builds its trace and gradients afresh and drops the last step's. glibc hands
     freed memory at the top of its heap back to the system, and the next step pays a page
-    fault for each 4 KiB page it touches again: on [784, 256, 256, 10] with N = 128 that
-    made a step 1.4 to 2 times slower. ``net.gradients`` calls this once per process, so a
-    process that trains keeps up to 64 MiB more than it uses; arrays up to 32 MiB (glibc's
-    own adaptive limit) then come from the heap. Importing bplib changes nothing.
+    fault for each 4 KiB page it touches again: on [784, 256, 256, 10] (N = 128) and
+    [784, 1024, 1024, 10] (N = 256), 1000 to 6000 faults that made a step 1.4 to 1.7 times
+    slower (``benchmarks/backprop.py --system-malloc``). ``net.gradients`` calls this once
+    per process, so a process that trains keeps up to 64 MiB more than it uses; arrays up
+    to 32 MiB (glibc's own adaptive limit) then come from the heap. Importing bplib
+    changes nothing.
 
     Parameters
     ----------
