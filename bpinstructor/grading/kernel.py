@@ -176,7 +176,7 @@ def depth(obj):
 
 
 class Unreadable(Exception):
-    """A message of the kernel's that the grader does not decode (too large or too deep)."""
+    """A message of the kernel's that the grader does not decode (over the budget, or too deep)."""
 
 
 def _unpack(raw):
@@ -238,7 +238,9 @@ class CellRun:
     """How one code cell ran.
 
     status is ``"ok"``, ``"error"`` (it raised), ``"timeout"``, ``"crashed"``
-    (the kernel died) or ``"not run"``.
+    (the kernel died, or was ended for passing a limit: ``ename`` "Limit",
+    ``evalue`` the grader's sentence) or ``"not run"``. ``outputs`` holds the
+    cell's reports only, copied when it finished.
     """
     index: int
     status: str = "not run"
