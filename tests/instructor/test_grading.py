@@ -13,7 +13,7 @@ from bpinstructor.grading import merge, verdict
 from bpinstructor.grading.feedback import feedback, write_csv
 from bpinstructor.grading.cli import shard_of
 from bpinstructor.grading.grade import CellResult, NotebookResult, open_submission
-from bpinstructor.grading.gradebook import Gradebook, combine, safe_text
+from bpinstructor.grading.gradebook import Gradebook, safe_text
 from bpcourse.report import MIME
 
 
@@ -288,25 +288,6 @@ def test_shard_index_from_the_option_or_the_scheduler(text, env, want):
 def test_bad_shards_are_refused(text, env, why):
     with pytest.raises(ValueError, match=why):
         shard_of(text, env)
-
-
-def test_combine_merges_shards_and_refuses_conflicting_rows(tmp_path):
-    a, b, c = (Gradebook(tmp_path / f"{x}.sqlite") for x in "abc")
-    a.record(_result("ann", 5), seed=1)
-    b.record(_result("bo", 0), seed=1)
-    b.record(_result("ann", 5), seed=1)  # the same result twice is no conflict
-    c.record(_result("bo", 2), seed=1)
-    for book in (a, b, c):
-        book.close()
-    assert combine([tmp_path / "a.sqlite", tmp_path / "b.sqlite"], tmp_path / "all.sqlite") == 2
-    merged = Gradebook(tmp_path / "all.sqlite")
-    assert [(r["student"], r["score"]) for r in merged.notebooks()] == [("ann", 5), ("bo", 0)]
-    assert merged.cells("bo", "layer.ipynb")[0]["detail"] == "detail for the instructor"
-    merged.close()
-    with pytest.raises(ValueError, match="disagree on bo/layer.ipynb"):
-        combine([tmp_path / "b.sqlite", tmp_path / "c.sqlite"], tmp_path / "x.sqlite")
-    with pytest.raises(ValueError, match="already holds bo"):
-        combine([tmp_path / "c.sqlite"], tmp_path / "all.sqlite")
 
 
 def test_the_default_cell_timeout_is_fitted_to_the_solution():
