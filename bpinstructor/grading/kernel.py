@@ -46,8 +46,9 @@ MAX_OUTPUT = 2_000_000  # bytes of printed output per cell past which it is flag
 MAX_RECEIVED = 256 * 2**20  # bytes all kernels of one notebook may send, messages of any kind
 MAX_REPORTS = 16 * 2**20    # bytes of reports kept for one notebook
 MAX_MESSAGE = 16 * 2**20    # bytes of one message (a larger one is lost)
-MAX_QUEUED = 16             # messages waiting to be read per channel: with MAX_MESSAGE, what a
-                            # kernel faster than the grader can make it hold (more are lost)
+MAX_QUEUED = 2              # messages waiting to be read per channel: with MAX_MESSAGE, what a
+                            # kernel faster than the grader can make it hold (more wait in
+                            # the kernel's own memory, which its limit bounds)
 MAX_DEPTH = 64              # nesting of lists and dicts in one message
 MAX_CELLS = 1000            # code cells run per notebook
 STARTUP_TIMEOUT = 60

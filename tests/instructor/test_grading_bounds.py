@@ -176,7 +176,9 @@ def test_floods_cost_the_grader_no_memory_and_stop_at_the_budget(short_tmp, need
         assert (status, score) == ("graded", 2), (name, rows[name])
         assert "limit passed" in flags and "256 MB of output" in notes, (name, rows[name])
         assert _cells(short_tmp, name) == {"test_sigmoid": "passed", "test_layer": "not run"}
-    # 600 MB sent by each flood: before, the grader grew from 65 MB to 700 MB
+    # 600 MB sent by each flood: before, the grader grew from 65 MB to 700 MB. What a
+    # kernel faster than the grader queues in it is MAX_QUEUED messages a channel, so
+    # the peak is the same on a loaded machine.
     assert peak < 300, f"the grader's peak memory was {peak} MB"
 
 
