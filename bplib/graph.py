@@ -197,10 +197,14 @@ def _local_formula(e):
 # --- checking gradients typed by hand -----------------------------------------------------
 
 class GraphCheck:
-    """The verdict of ``check_gradients``: ``ok``, and ``messages`` by node name."""
+    """The verdict of ``check_gradients``: ``ok``, ``messages`` and ``close`` by node name.
 
-    def __init__(self, messages, wrong_edges):
-        self.messages, self.wrong_edges = messages, wrong_edges
+    ``close`` holds the nodes whose gradient is near the right one but not at
+    the precision the drawing shows; their message says so.
+    """
+
+    def __init__(self, messages, wrong_edges, close=()):
+        self.messages, self.wrong_edges, self.close = messages, wrong_edges, set(close)
 
     @property
     def ok(self):
@@ -217,8 +221,53 @@ class GraphCheck:
     _repr_pretty_ = lambda self, p, cycle: p.text(str(self))  # noqa: E731
 
 
-def _close(a, b, rtol=1e-6):
+NODE_DIGITS, EDGE_DIGITS = 4, 3   # significant figures ``draw`` shows on the nodes and edges
+RTOL = 1e-6      # a gradient computed in code: equal up to rounding
+CLOSE = 2e-2     # "close" when shown: within 2 % (or three times the drawing's precision)
+
+
+def _close(a, b, rtol=RTOL):
     return abs(a - b) <= rtol * max(1.0, abs(b))
+
+
+def half_unit(value, digits):
+    """Half a unit in the last of ``digits`` significant figures: how far a printed figure may be off.
+
+    0 when the printed figure is the value itself (1, 2, 0.5).
+    """
+    if value == 0 or float(f"{value:.{digits}g}") == value:
+        return 0.0
+    return 0.5 * 10.0 ** (math.floor(math.log10(abs(value))) - digits + 1)
+
+
+def tolerances(root, node_digits=4, edge_digits=3, answer_digits=3):
+    """How far a gradient worked out from the drawn figures may be from the exact one.
+
+    A student multiplies the figures as drawn (local derivatives to ``edge_digits``
+    significant figures, node values to ``node_digits``), starts from the gradients
+    they typed above (each within its own tolerance) and rounds the result to
+    ``answer_digits`` figures. To first order the errors add up:
+    sum over the edges v -> c of |dl/dc| h(dc/dv) + |dc/dv| tol(c), plus h(dl/dv).
+
+    Returns
+    -------
+    dict {node name: tolerance, an absolute error >= 0}; 0 for the output l.
+    """
+    order = nodes(root)
+    root.backward()
+    tol = {root.name: 0.0}
+    out = outgoing(root)
+    for v in reversed(order):
+        if v is root:
+            continue
+        err = half_unit(v.grad, answer_digits)
+        for e in out[v.name]:
+            drawn = max(half_unit(e.local, edge_digits),
+                        # a local derivative worked out from the node values as drawn
+                        abs(e.local) * 0.5 * 10.0 ** (1 - node_digits))
+            err += abs(e.target.grad) * drawn + abs(e.local) * tol[e.target.name]
+        tol[v.name] = err
+    return tol
 
 
 def _typed(value, name):
@@ -236,7 +285,7 @@ def _wrong_locals(e):
     v, u = e.target, e.source
     wrong = [(1.0, f"the local derivative d{v.name}/d{u.name} is missing")]
     if v.op == "sigma":
-        wrong.append((v.data, f"d{v.name}/d{u.name} is sigma'({u.name}) = sigma (1 - sigma), "
+        wrong.append((v.data, f"d{v.name}/d{u.name} is sigma'({u.name}), the slope of sigma, "
                               f"not sigma({u.name}) itself"))
     elif v.op == "square":
         wrong += [(u.data, f"d{v.name}/d{u.name} = 2 {u.name}: the factor 2 is missing"),
@@ -247,39 +296,52 @@ def _wrong_locals(e):
     return [(w, why) for w, why in wrong if not _close(w, e.local)]
 
 
-def check_gradients(root, typed):
+def check_gradients(root, typed, shown=None):
     """Check gradients typed by hand, node by node, and name the edge that is wrong.
 
     Each node's gradient is judged against the student's own gradients of the
     nodes it feeds, so a mistake is named where it is made, not again downstream.
+    No message states a right gradient: a wrong one is shown the path formula
+    filled with the student's own gradients above it.
 
     Parameters
     ----------
     root : Value, the output l of the graph
     typed : dict {node name: dl/d(node)}; nodes left out are not judged
+    shown : (int, int), optional
+        The significant figures the drawing shows on the nodes and on the edges,
+        e.g. (4, 3): a gradient worked out from those figures is right, and one
+        within 2 % is "close". By default a gradient must be right to 1e-6, as
+        one computed in code.
 
     Returns
     -------
     GraphCheck
-        ``ok``; ``messages`` {node name: what is wrong}; ``wrong_edges`` the edges named.
+        ``ok``; ``messages`` {node name: what is wrong}; ``wrong_edges`` the edges
+        named; ``close`` the nodes that are near but not at the precision shown.
     """
     if not isinstance(typed, dict):
         raise NotationError("give the gradients as a dict {node name: dl/d(node)}, "
                             f"got {type(typed).__name__}")
     order = nodes(root)
+    tol = tolerances(root, *shown) if shown else None
     root.backward()
     by_name = {v.name: v for v in order}
     unknown = sorted(set(typed) - set(by_name))
     if unknown:
         raise NotationError(f"the graph has no node {unknown[0]!r}; its nodes are "
                             f"{', '.join(by_name)}")
+
+    def near(v, a, b):   # a and b agree at the precision asked for v's gradient
+        return _close(a, b) or (tol is not None and abs(a - b) <= tol[v.name] * (1 + 1e-9))
+
     out = outgoing(root)
-    messages, wrong_edges = {}, []
+    messages, wrong_edges, close = {}, [], set()
     for v in reversed(order):
         if v.name not in typed:
             continue
         t = _typed(typed[v.name], v.name)
-        if _close(t, v.grad):
+        if near(v, t, v.grad):
             continue
         if v is root:
             messages[v.name] = f"dl/dl = 1: the backward pass starts from 1, got {t:g}"
@@ -288,38 +350,70 @@ def check_gradients(root, typed):
         upstream = {e.target.name: (_typed(typed[e.target.name], e.target.name)
                                     if e.target.name in typed else e.target.grad)
                     for e in out[v.name]}
+        if tol is not None and abs(t - v.grad) <= max(3 * tol[v.name], CLOSE * abs(v.grad)):
+            messages[v.name] = (
+                f"close: {t:.4g} is near, but not at the precision the drawing shows "
+                f"({shown[1]} significant figures on the edges, {shown[0]} on the nodes); "
+                "multiply the figures as they are drawn, or type the product itself, "
+                "e.g. 2*1.5, and round only the result")
+            close.add(v.name)
+            continue
         terms = [upstream[e.target.name] * e.local for e in out[v.name]]
-        message, edges_named = _diagnose(v, t, out[v.name], terms, upstream)
+        message, edges_named = _diagnose(v, t, out[v.name], terms, upstream, typed,
+                                         lambda a, b: near(v, a, b), root)
         messages[v.name] = message
         wrong_edges += edges_named
-    return GraphCheck(messages, wrong_edges)
+    return GraphCheck(messages, wrong_edges, close)
 
 
-def _diagnose(v, t, out, terms, upstream):
-    """What is wrong with dl/dv = t, and which edges; terms[i] is edge out[i]'s contribution."""
+def _filled(v, out, typed, root):
+    """The path formula for dl/dv, filled with the student's own gradients above v (no total)."""
+    if len(out) == 1 and out[0].target is root:   # dl/dl = 1: only the local derivative is left
+        return (f"dl/d{v.name} = dl/d{root.name} d{root.name}/d{v.name} with dl/d{root.name} = 1: "
+                f"the local derivative of {root.formula()} with respect to {v.name}")
     paths = " + ".join(f"dl/d{e.target.name} d{e.target.name}/d{v.name}" for e in out)
-    right = f"dl/d{v.name} = {paths} = {v.grad:.6g}"
-    if _close(t, sum(terms)):
-        wrong = [e for e in out if not _close(upstream[e.target.name], e.target.grad)]
+    factors, missing = [], []
+    for e in out:
+        c = e.target.name
+        if e.target is root:
+            factors.append(f"1 * d{c}/d{v.name}")
+        elif c in typed:
+            factors.append(f"{_typed(typed[c], c):.4g} * d{c}/d{v.name}")
+        else:
+            factors.append(f"dl/d{c} d{c}/d{v.name}")
+            missing.append(f"dl/d{c}")
+    text = f"dl/d{v.name} = {paths}"
+    if len(missing) < len(out):
+        text += (" = " + " + ".join(factors) +
+                 ", with your gradients above and the local derivatives on the edges")
+    if missing:
+        text += f" ({', '.join(missing)} not typed yet: type {'it' if len(missing) == 1 else 'them'} first)"
+    return text
+
+
+def _diagnose(v, t, out, terms, upstream, typed, near, root):
+    """What is wrong with dl/dv = t, and which edges; terms[i] is edge out[i]'s contribution."""
+    formula = _filled(v, out, typed, root)
+    if near(t, sum(terms)):
+        wrong = [e for e in out if not near(upstream[e.target.name], e.target.grad)]
         names = ", ".join(f"dl/d{e.target.name}" for e in wrong)
         return (f"follows from your {names}, which is not right: fix that first", wrong)
-    if _close(t, -v.grad):
-        return f"the sign is wrong: {right}", []
+    if near(t, -sum(terms)):
+        return f"the sign is wrong: {formula}", []
     if len(out) > 1:
         for i, e in enumerate(out):
-            if _close(t, terms[i]):
+            if near(t, terms[i]):
                 targets = " and ".join(sorted({x.target.name for x in out}))
                 missing = [x for j, x in enumerate(out) if j != i]
                 return (f"{v.name} feeds {len(out)} edges (into {targets}): its gradient is the "
-                        f"sum over all the paths, {right}; yours counts only the path "
+                        f"sum over all the paths, {formula}; yours counts only the path "
                         f"through {e.target.name}", missing)
     for i, e in enumerate(out):
         for wrong_local, why in _wrong_locals(e):
-            if _close(t, sum(terms) - terms[i] + upstream[e.target.name] * wrong_local):
-                return (f"the edge {v.name} -> {e.target.name} ({e.target.formula()}): {why}; "
-                        f"d{e.target.name}/d{v.name} = {_local_formula(e)} = {e.local:.6g}",
+            if near(t, sum(terms) - terms[i] + upstream[e.target.name] * wrong_local):
+                return (f"the edge {v.name} -> {e.target.name} ({e.target.formula()}): {why}",
                         [e])
-    return f"not right: {right}", []
+    return f"not right: {formula}", []
 
 
 # --- drawing --------------------------------------------------------------------------------
@@ -368,15 +462,15 @@ def draw(root, ax=None, gradients=True):
         ax.annotate("", xy=(x1 - 0.45, y1), xytext=(x0 + 0.45, y0),
                     arrowprops=dict(arrowstyle="->", color="0.5"))
         t = 0.3  # nearer the source than the middle, where crossing edges meet
-        ax.text(x0 + 0.45 + t * (x1 - x0 - 0.9), y0 + t * (y1 - y0) + 0.06, f"{e.local:.3g}",
+        ax.text(x0 + 0.45 + t * (x1 - x0 - 0.9), y0 + t * (y1 - y0) + 0.06, f"{e.local:.{EDGE_DIGITS}g}",
                 fontsize=8, color="tab:blue", ha="center", va="bottom")
     for v in order:
         x, y = pos[id(v)]
         label = v.name if v.op is None else f"{v.name} = {v.formula().split(' = ')[1]}"
-        ax.text(x, y, f"{label}\n{v.data:.4g}", ha="center", va="center", fontsize=9,
+        ax.text(x, y, f"{label}\n{v.data:.{NODE_DIGITS}g}", ha="center", va="center", fontsize=9,
                 bbox=dict(boxstyle="round", fc="white", ec="black"))
         if gradients:
-            ax.text(x, y - 0.32, f"dl/d{v.name} = {v.grad:.4g}", ha="center", va="top",
+            ax.text(x, y - 0.32, f"dl/d{v.name} = {v.grad:.{NODE_DIGITS}g}", ha="center", va="top",
                     fontsize=8, color="tab:red")
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
