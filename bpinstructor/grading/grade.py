@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import cells
-from . import merge, verdict
+from . import evidence, merge, verdict
 from .gradebook import safe_text
 from .kernel import MAX_DEPTH, depth, run_notebook, run_sync
 
@@ -329,6 +329,8 @@ def grade(student, name, solution, path, expected, seed, options):
             result.flags.append("output truncated")
         if run.status in ("timeout", "crashed"):
             result.flags.append(f"test {run.status}")
+    # The submitted source, read here, speaks against answers whatever the kernel reported.
+    evidence.apply(result, evidence.read(solution, nb))
     result.score = sum(c.score for c in result.cells)
     result.flags = sorted(set(result.flags))
     result.seconds = time.monotonic() - started
