@@ -110,3 +110,36 @@ class watch:
         if self.tracer.called:
             _mark(DELEGATED, ", ".join(sorted(set(self.tracer.called))))
         return False
+
+
+MISTAKE = "__mistake__:"   # reports named MISTAKE + "<mistake id>:<report name>"
+
+
+def report_mistakes(exercise, *inputs, label=None):
+    """Report the values each usual mistake of ``exercise`` gives on ``inputs``.
+
+    Only the solution's run of a hidden test is read for these: the grader
+    ignores them in a student's run, and records a mistake when a wrong
+    answer's numbers equal its values (``bpcourse.mistakes``).
+
+    Parameters
+    ----------
+    exercise : str
+        An id of ``bpcourse.mistakes.EXERCISES``, e.g. ``"nb08.backward"``.
+    *inputs
+        What the hidden test passed to the student's function, unchanged.
+    label : str, optional
+        The name the hidden test reports this call's result under (or the
+        start of its names); by default the exercise's last part.
+    """
+    from .mistakes import EXERCISES
+
+    ex = EXERCISES[exercise]
+    label = exercise.rsplit(".", 1)[-1] if label is None else label
+    for m in ex.mistakes:
+        try:
+            named = ex.reports(m.values(*inputs), label)
+        except Exception:   # a mistake that cannot run on these shapes gives no values
+            continue
+        for name, value in named:
+            report(f"{MISTAKE}{m.id}:{name}", value)

@@ -4,6 +4,7 @@
         --jobs 2 --feedback feedback/ --csv scores.csv
     bplib grade submissions/ --shard 3/8           # one part of a class (a cluster job)
     bplib grade merge grades.shard-*.sqlite --submissions submissions/ --csv scores.csv
+    bplib grade report grades.sqlite --out report/ --canvas canvas.csv --moodle moodle.csv
 
 ``submissions/`` holds one folder per student with their copies of the
 notebooks. Results go to the gradebook as each notebook finishes; running
@@ -67,6 +68,16 @@ def add_arguments(parser):
                              "write what you can); only for code you trust")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the hidden tests' inputs (default: a fresh one)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="with report: the folder of report.html and report.md "
+                             "(default: report)")
+    parser.add_argument("--names", action="store_true",
+                        help="with report: name the students who may need help (the report "
+                             "is anonymous by default, fit to show a class)")
+    parser.add_argument("--canvas", type=Path, metavar="FILE",
+                        help="with report: write the scores for Canvas's gradebook import")
+    parser.add_argument("--moodle", type=Path, metavar="FILE",
+                        help="with report: write the scores for Moodle's CSV grade import")
 
 
 def _fail(message):
@@ -224,10 +235,39 @@ def merge_command(args):
     return 1 if errors else 0
 
 
+def report_command(args):
+    """``bplib grade report GRADEBOOK``: the class's report, and the LMS exports asked for."""
+    from . import classreport, lms
+    from .shards import read
+
+    if len(args.submissions) != 2:
+        return _fail("give one gradebook to report on (merge the shards first)")
+    path = Path(args.submissions[1])
+    if not path.is_file():
+        return _fail(f"no gradebook at {path}")
+    try:
+        results = read(path)
+    except ValueError as e:
+        return _fail(str(e))
+    if not results:
+        return _fail(f"{path} holds no graded notebook yet")
+    written = list(classreport.write(results, args.out or Path("report"), args.names))
+    for fn, out in ((lms.write_canvas, args.canvas), (lms.write_moodle, args.moodle)):
+        if out:
+            fn(results, out)
+            written.append(out)
+    print("written: " + ", ".join(map(str, written)))
+    return 0
+
+
 def run(args):
     """Grade; returns the exit code (0 done, 1 some notebooks not graded, 2 bad usage)."""
     if args.submissions[0] == "merge" and len(args.submissions) > 1:
         return merge_command(args)
+    if args.submissions[0] == "report" and len(args.submissions) > 1:
+        return report_command(args)
+    if args.out or args.names or args.canvas or args.moodle:
+        return _fail("--out, --names, --canvas and --moodle go with `bplib grade report`")
     if len(args.submissions) > 1:
         return _fail("give one submissions folder (or `merge` and gradebooks)")
     if args.allow_missing or args.class_folder != Path("submissions"):

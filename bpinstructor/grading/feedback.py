@@ -67,6 +67,18 @@ def _cell(value):
     return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
 
 
+def named(ids):
+    """The grader's sentences for the usual mistakes a cell's answer made, e.g.
+
+    "Your dl/dW^(1) equals the one without sigma'(s^(1))." The words come from
+    ``bpcourse.mistakes`` in this process; an id it does not know is left out.
+    """
+    from bpcourse.mistakes import MISTAKES, exercise_of
+
+    return [f"Your {exercise_of(i).quantity} equals {MISTAKES[i].what}." for i in ids
+            if i in MISTAKES]
+
+
 def feedback(gradebook, student):
     """The Markdown feedback of one student.
 
@@ -89,8 +101,9 @@ def feedback(gradebook, student):
             lines += ["| test | points | result | why |", "| --- | --- | --- | --- |"]
             for c in cells:
                 result = text(ICON.get(c["status"], c["status"]), table=True)
+                why = " ".join([c["message"]] + named(c.get("mistakes", [])))
                 lines.append(f"| {code(c['grade_id'], table=True)} | {_points(c['score'])} / "
-                             f"{_points(c['max_score'])} | {result} | {text(c['message'], table=True)} |")
+                             f"{_points(c['max_score'])} | {result} | {text(why, table=True)} |")
             lines.append("")
     lines += [f"**Total: {_points(total)} / {_points(best)}**", ""]
     return "\n".join(lines)

@@ -55,6 +55,7 @@ class CellResult:
     max_score: float
     message: str = ""   # for the student: the grader's own words only
     detail: str = ""    # for the instructor: what the kernel said
+    mistakes: list = field(default_factory=list)  # ids of bpcourse.mistakes the answer made
 
 
 @dataclass
@@ -364,7 +365,9 @@ def _judge(gid, worth, run, expected, options):
         return CellResult(gid, "failed", 0.0, worth,
                           _ERRORS.get(run.ename, "your code raised an error during the test"),
                           detail)
-    passed, messages = verdict.compare(expected, verdict.reports(run.outputs))
+    got = verdict.reports(run.outputs)
+    passed, messages = verdict.compare(verdict.plain(expected), verdict.plain(got))
     if passed:
         return CellResult(gid, "passed", worth, worth)
-    return CellResult(gid, "failed", 0.0, worth, " ".join(messages))
+    return CellResult(gid, "failed", 0.0, worth, " ".join(messages),
+                      mistakes=[] if verdict.refused(got) else verdict.named(expected, got))

@@ -28,10 +28,13 @@ CREATE TABLE IF NOT EXISTS cells (
     student TEXT NOT NULL, notebook TEXT NOT NULL, grade_id TEXT NOT NULL,
     position INTEGER NOT NULL, status TEXT NOT NULL, score REAL NOT NULL,
     max_score REAL NOT NULL, message TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '',
+    mistakes TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (student, notebook, grade_id));
 """
 # columns added since the first gradebooks, so that older files still open
-ADDED = [("notebooks", "student_bytes", "BLOB"), ("cells", "detail", "TEXT NOT NULL DEFAULT ''")]
+# (a cell's mistakes: a JSON list of ids of bpcourse.mistakes, [] in a gradebook made before them)
+ADDED = [("notebooks", "student_bytes", "BLOB"), ("cells", "detail", "TEXT NOT NULL DEFAULT ''"),
+         ("cells", "mistakes", "TEXT NOT NULL DEFAULT '[]'")]
 
 
 def safe_text(text):
@@ -106,9 +109,10 @@ class Gradebook:
                        time.strftime("%Y-%m-%dT%H:%M:%S"), raw))
             self.db.executemany(
                 "INSERT INTO cells (student, notebook, grade_id, position, status, score, "
-                "max_score, message, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "max_score, message, detail, mistakes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [key + (safe_text(c.grade_id), i, c.status, c.score, c.max_score,
-                        safe_text(c.message), safe_text(c.detail))
+                        safe_text(c.message), safe_text(c.detail),
+                        json.dumps([safe_text(m) for m in c.mistakes]))
                  for i, c in enumerate(result.cells)])
 
     def notebooks(self, student=None):
@@ -124,7 +128,10 @@ class Gradebook:
     def cells(self, student, notebook):
         """Rows of the cells table for one notebook, in the notebook's order."""
         rows = self.db.execute(
-            "SELECT grade_id, status, score, max_score, message, detail FROM cells "
+            "SELECT grade_id, status, score, max_score, message, detail, mistakes FROM cells "
             "WHERE student = ? AND notebook = ? ORDER BY position", (student, notebook))
         names = [d[0] for d in rows.description]
-        return [dict(zip(names, row)) for row in rows]
+        out = [dict(zip(names, row)) for row in rows]
+        for row in out:
+            row["mistakes"] = json.loads(row["mistakes"])
+        return out

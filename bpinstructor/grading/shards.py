@@ -125,6 +125,10 @@ def _rows(db, path):
         cells = [dict(c) for c in db.execute(
             "SELECT * FROM cells WHERE student = ? AND notebook = ? ORDER BY position",
             (row["student"], row["notebook"]))]
+        for c in cells:   # a gradebook made before the mistakes were recorded has none
+            c["mistakes"] = json.loads(c.get("mistakes") or "[]")
+            if not isinstance(c["mistakes"], list):
+                raise TypeError("mistakes")
         out[row["student"], row["notebook"]] = (row, cells)
     return out
 
@@ -132,7 +136,8 @@ def _rows(db, path):
 def _key(row, cells):
     """What must be equal for two copies of a notebook's results to be the same."""
     return ([row[k] for k in SAME],
-            [[c[k] for k in ("grade_id", "status", "score", "max_score", "message")] for c in cells])
+            [[c[k] for k in ("grade_id", "status", "score", "max_score", "message", "mistakes")]
+             for c in cells])
 
 
 def combine(paths, out, expected, allow_missing=False):
@@ -201,9 +206,10 @@ def combine(paths, out, expected, allow_missing=False):
                            row["graded_at"], row.get("student_bytes")))
                 target.db.executemany(
                     "INSERT INTO cells (student, notebook, grade_id, position, status, score, "
-                    "max_score, message, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "max_score, message, detail, mistakes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [key + (c["grade_id"], i, c["status"], c["score"], c["max_score"],
-                            c["message"], c.get("detail", "")) for i, c in enumerate(cells)])
+                            c["message"], c.get("detail", ""), json.dumps(c["mistakes"]))
+                     for i, c in enumerate(cells)])
     finally:
         target.close()
     return len(found), missing

@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-from bpcourse.report import DELEGATED, METHOD, MIME
+from bpcourse.mistakes import MISTAKES
+from bpcourse.report import DELEGATED, METHOD, MIME, MISTAKE
 
 RTOL, ATOL = 1e-6, 1e-9  # |student - expected| <= ATOL + RTOL * |expected|, element-wise
 
@@ -147,3 +148,57 @@ def compare(expected, got):
             messages.append(f"`{name}`: {int(wrong.sum())} of {want.size} numbers differ "
                             "from the expected values.")
     return not messages, messages
+
+
+def plain(got):
+    """The reports that answer the test: those named as a mistake's values left out.
+
+    In the solution's run those are the mistakes' values (see :func:`named`);
+    in a student's run they are ignored, never counted and never trusted.
+    """
+    return [(name, payload) for name, payload in got if not name.startswith(MISTAKE)]
+
+
+def named(expected, got):
+    """The usual mistakes a wrong answer's numbers equal, decided here from the solution's run.
+
+    Parameters
+    ----------
+    expected : list of (name, payload)
+        The solution's reports (trusted), with the mistakes' values named
+        ``MISTAKE + "<mistake id>:<report name>"`` (``bpcourse.report.report_mistakes``).
+    got : list of (name, payload)
+        The student's reports of the same cell.
+
+    Returns
+    -------
+    list of str
+        Ids of ``bpcourse.mistakes.MISTAKES``, in the table's order: each one
+        whose every value equals the student's report of that name (same
+        tolerance as :func:`compare`), where at least one of them is wrong.
+    """
+    right = dict(plain(expected))
+    theirs = {}
+    for name, payload in plain(got):
+        theirs.setdefault(name, payload)
+    values = {}
+    for name, payload in expected:
+        if name.startswith(MISTAKE):
+            mid, _, report = name[len(MISTAKE):].partition(":")
+            if mid in MISTAKES and report in right:
+                values.setdefault(mid, []).append((report, payload))
+    found = []
+    for mid in [m for m in MISTAKES if m in values]:
+        same, differs = True, False
+        for report, payload in values[mid]:
+            have, want = as_array(theirs.get(report))[0], as_array(payload)[0]
+            if have is None or want is None or have.shape != want.shape or \
+                    not np.allclose(have, want, rtol=RTOL, atol=ATOL, equal_nan=True):
+                same = False
+                break
+            good = as_array(right[report])[0]
+            differs = differs or good.shape != have.shape or not np.allclose(
+                have, good, rtol=RTOL, atol=ATOL, equal_nan=True)
+        if same and differs:
+            found.append(mid)
+    return found

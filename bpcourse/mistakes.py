@@ -1,0 +1,186 @@
+"""The usual mistakes of the graded exercises, each with the values it gives.
+
+For each graded exercise, a table of named mistakes: a stable id (what the
+gradebook keeps, e.g. ``nb08.backward.missing_sigma_prime``), a short name
+for the instructor's report, the value it stands for in the lecture's words
+("the one without sigma'(s^(1))") and a function of the exercise's inputs
+that returns what the exercise's function returns with that mistake.
+
+A hidden test calls ``bpcourse.report.report_mistakes`` with the inputs it
+drew; in the solution's run those values are trusted, and the grader, in its
+own process, records a mistake when a wrong answer's numbers equal its values.
+The words are read from this table by the grader, never from a kernel.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One usual mistake of an exercise.
+
+    Attributes
+    ----------
+    id : str
+        ``<exercise>.<mistake>``, stable: gradebooks keep it.
+    name : str
+        A few words for a chart, e.g. ``"sigma'(s^(1)) missing"``.
+    what : str
+        The value it gives, to end "your dl/dW^(1) equals ...".
+    values : callable
+        The exercise's inputs -> the exercise's result with this mistake;
+        it raises (e.g. ValueError) where the mistake cannot run on those shapes.
+    """
+    id: str
+    name: str
+    what: str
+    values: callable
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A graded exercise: what its result is called, how a hidden test reports it, its mistakes.
+
+    Attributes
+    ----------
+    id : str
+        ``nbNN.<exercise>``.
+    quantity : str
+        The result in the lecture's words, e.g. ``"dl/dW^(1)"``.
+    reports : callable
+        (result, label) -> list of (report name, array): the names the hidden
+        test gives the same result (``label`` tells apart its calls).
+    mistakes : tuple of Mistake
+    """
+    id: str
+    quantity: str
+    reports: callable
+    mistakes: tuple
+
+
+def _plain(result, label):
+    return [(label, np.asarray(result, dtype=float))]
+
+
+def _grads(result, label):
+    """The hidden test's names for a backward pass: ``<label> dW[l]``, ``<label> db[l]``."""
+    out = []
+    for l in sorted(result.W):
+        out += [(f"{label} dW[{l}]", result.W[l]), (f"{label} db[{l}]", result.b[l])]
+    return out
+
+
+def _exercise(id, quantity, reports, table):
+    return Exercise(id, quantity, reports,
+                    tuple(Mistake(f"{id}.{key}", name, what, fn) for key, name, what, fn in table))
+
+
+# The checks' own variants give the values (imported when used: the grader reads this
+# table's words without the notebooks' checks).
+def _backward(**kwargs):
+    def values(net, trace, dl_dxL):
+        from .nb08 import _variant
+        return _variant(net, trace, dl_dxL, **kwargs)
+    return values
+
+
+def _by_hand(l, **kwargs):
+    def values(net, trace, y):
+        from .nb08 import _by_hand
+        return _by_hand(net, trace, y, l, **kwargs)
+    return values
+
+
+def _forward(**kwargs):
+    def values(net, x):
+        from .nb04 import _variant
+        return _variant(net, x, np.ndim(x) == 2, **kwargs)
+    return values
+
+
+def _jacobian(wrong):
+    """J of sin(A x + b) with one mistake; ``wrong(A, D, s, x)`` with D = diag(cos(s))."""
+    def values(A, b, x):
+        s = A @ x + b
+        return wrong(A, np.diag(np.cos(s)), s, x)
+    return values
+
+
+EXERCISES = {e.id: e for e in [
+    _exercise("nb04.forward", "x^(L)", _plain, [
+        ("hidden_sigma_on_output", "hidden sigma on the output layer",
+         "the one with the hidden layers' sigma on layer L too",
+         _forward(sigma="same")),
+        ("missing_bias", "b^(l) missing", "the one without the biases b^(l)",
+         _forward(bias="none")),
+        ("bias_after_sigma", "bias added after sigma",
+         "the one with b^(l) added after sigma, sigma(W^(l) x^(l-1)) + b^(l)",
+         _forward(bias="after")),
+        ("returns_s", "s^(L) for x^(L)", "s^(L), the weighted input of layer L before sigma",
+         _forward(sigma="none-last")),
+        ("w_transposed", "W^T for W", "the one with (W^(l))^T x^(l-1) for W^(l) x^(l-1)",
+         _forward(transpose=True)),
+    ]),
+    _exercise("nb07.sin_linear", "J_f(x)", _plain, [
+        ("only_linear", "J_sin(s) missing", "J_linear = A alone, without J_sin(s) = diag(cos(s))",
+         _jacobian(lambda A, D, s, x: A)),
+        ("sin_for_cos", "sin for cos", "the one with diag(sin(s)) for diag(cos(s))",
+         _jacobian(lambda A, D, s, x: np.diag(np.sin(s)) @ A)),
+        ("wrong_sign", "wrong sign", "the one with -diag(cos(s)), the wrong sign",
+         _jacobian(lambda A, D, s, x: -D @ A)),
+        ("b_forgotten", "J_sin at A x (b missing)",
+         "the one with J_sin taken at A x, without b",
+         _jacobian(lambda A, D, s, x: np.diag(np.cos(A @ x)) @ A)),
+        ("at_x", "J_sin at x", "the one with J_sin taken at x instead of s = A x + b",
+         _jacobian(lambda A, D, s, x: np.diag(np.cos(x)) @ A)),
+        ("wrong_order", "factors in the wrong order", "J_linear J_sin(s), the factors swapped",
+         _jacobian(lambda A, D, s, x: A @ D)),
+    ]),
+    _exercise("nb08.output_weight", "dl/dW^(2)", _plain, [
+        ("missing_sigma_prime", "sigma'(s^(2)) missing", "the one without sigma'(s^(2))",
+         _by_hand(2, dsigma2="none")),
+        ("sigma_prime_at_x", "sigma'(x^(2)) for sigma'(s^(2))",
+         "the one with sigma' taken at x^(2) instead of s^(2)", _by_hand(2, dsigma2="x")),
+        ("wrong_sign", "wrong sign", "the one with y - x^(2) for x^(2) - y, the wrong sign",
+         _by_hand(2, sign=-1)),
+        ("input_of_network", "x^(0) for x^(1)", "the one with x^(0) where x^(1) enters layer 2",
+         _by_hand(2, x_in="this")),
+    ]),
+    _exercise("nb08.hidden_weight", "dl/dW^(1)", _plain, [
+        ("missing_sigma_prime_hidden", "sigma'(s^(1)) missing", "the one without sigma'(s^(1))",
+         _by_hand(1, dsigma1="none")),
+        ("missing_sigma_prime_output", "sigma'(s^(2)) missing", "the one without sigma'(s^(2))",
+         _by_hand(1, dsigma2="none")),
+        ("last_path_only", "one path of the fan-out",
+         "the one through the last output neuron only, one path of the fan-out",
+         _by_hand(1, paths="last")),
+        ("w_transposed", "w^2_ji for w^2_ij", "the one with w^2_ji for w^2_ij",
+         _by_hand(1, back="WT")),
+        ("sigma_prime_at_x", "sigma'(x) for sigma'(s)",
+         "the one with sigma' taken at x instead of s", _by_hand(1, dsigma1="x", dsigma2="x")),
+        ("wrong_sign", "wrong sign", "the one with the wrong sign", _by_hand(1, sign=-1)),
+    ]),
+    _exercise("nb08.backward", "backward pass", _grads, [
+        ("missing_sigma_prime", "sigma' missing", "the one without sigma'(s^(l)), "
+         "dl/ds^(l) = dl/dx^(l)", _backward(dsigma="none")),
+        ("sigma_prime_at_x", "sigma'(x^(l)) for sigma'(s^(l))",
+         "the one with sigma' taken at x^(l) instead of s^(l)", _backward(dsigma="x")),
+        ("w_not_transposed", "W for W^T",
+         "the one with W^(l) where (W^(l))^T belongs in dl/dx^(l-1)", _backward(back_W="WT")),
+        ("bias_zero", "dl/db^(l) = 0", "the one with dl/db^(l) = 0", _backward(db="zero")),
+        ("x_of_this_layer", "x^(l) for x^(l-1)", "the one with x^(l) for x^(l-1) in dl/dW^(l)",
+         _backward(x_in="this")),
+        ("mean_not_sum", "a mean where the lecture sums",
+         "the one divided by N, a mean where the lecture's loss sums over samples",
+         _backward(reduce="mean")),
+        ("wrong_sign", "wrong sign", "the one with every sign flipped", _backward(sign=-1)),
+    ]),
+]}
+MISTAKES = {m.id: m for e in EXERCISES.values() for m in e.mistakes}
+
+
+def exercise_of(mistake_id):
+    """The Exercise a mistake id belongs to, or None for an id this table does not know."""
+    m = MISTAKES.get(mistake_id)
+    return EXERCISES[m.id.rsplit(".", 1)[0]] if m else None

@@ -1,0 +1,81 @@
+"""The scores as a learning management system imports them: Canvas and Moodle.
+
+Both read a comma-separated UTF-8 file with a header row (RFC 4180 quoting),
+one row per student, one column per notebook:
+
+- Canvas (Grades, Import): the columns of its own gradebook export,
+  ``Student, ID, SIS User ID, SIS Login ID, Section``, then one column per
+  assignment; the row under the header gives each assignment's
+  ``Points Possible``. A student is matched by ID, SIS User ID or SIS Login
+  ID; the student's folder name is put in ``SIS Login ID`` (and shown as
+  ``Student``). A column whose name is no assignment of the course becomes a
+  new assignment.
+- Moodle (Grade administration, Import, CSV file): a header row, one column
+  that identifies the user and one per grade item; at import, "Map from"
+  ``Username`` "Map to" username, and each notebook's column to its grade item.
+
+A missing notebook scores 0 (the gradebook holds it as missing); a text is
+written so that no spreadsheet takes it for a formula.
+"""
+import csv
+
+from .feedback import _cell, _points
+
+CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+CANVAS_POINTS = "Points Possible"
+MOODLE_USER = "Username"
+
+
+def _table(results):
+    """{student: {notebook: row}} and {notebook: max_score} from ``shards.read``'s dict."""
+    by_student, worth = {}, {}
+    for (student, notebook), (row, _) in results.items():
+        by_student.setdefault(student, {})[notebook] = row
+        worth[notebook] = max(worth.get(notebook, 0.0), row["max_score"])
+    return by_student, worth
+
+
+def _title(notebook):
+    """A notebook's column: its file name without ``.ipynb``."""
+    return notebook.removesuffix(".ipynb")
+
+
+def write_canvas(results, path):
+    """Write Canvas's gradebook import CSV.
+
+    Parameters
+    ----------
+    results : dict
+        ``{(student, notebook): (row, cells)}``, as ``shards.read`` returns.
+    path : pathlib.Path
+    """
+    by_student, worth = _table(results)
+    notebooks = sorted(worth)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(CANVAS_COLUMNS + [_cell(_title(n)) for n in notebooks])
+        out.writerow([CANVAS_POINTS, "", "", "", ""] + [_points(worth[n]) for n in notebooks])
+        for student in sorted(by_student):
+            got = by_student[student]
+            out.writerow([_cell(student), "", "", _cell(student), ""]
+                         + [_points(got[n]["score"]) if n in got else "" for n in notebooks])
+
+
+def write_moodle(results, path):
+    """Write a CSV for Moodle's grade import: ``Username`` and a score per notebook.
+
+    Parameters
+    ----------
+    results : dict
+        ``{(student, notebook): (row, cells)}``, as ``shards.read`` returns.
+    path : pathlib.Path
+    """
+    by_student, worth = _table(results)
+    notebooks = sorted(worth)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow([MOODLE_USER] + [_cell(_title(n)) for n in notebooks])
+        for student in sorted(by_student):
+            got = by_student[student]
+            out.writerow([_cell(student)]
+                         + [_points(got[n]["score"]) if n in got else "" for n in notebooks])
