@@ -246,6 +246,16 @@ def _magic(node):
     return node.func.attr, name, body
 
 
+def _line_code(line):
+    """The statements of a line magic's code (``%timeit -n 1 f(x)``: its options left out)."""
+    words = line.split(" ")
+    for i in range(min(len(words), 8)):
+        tree = parse(" ".join(words[i:]))
+        if tree is not None:
+            return tree.body
+    return []
+
+
 def statements(tree, depth=0):
     """The cell's top-level statements, with the code of ``%%time``-like magics spliced in."""
     out = []
@@ -440,6 +450,8 @@ class _Reader(ast.NodeVisitor):
                 return mlp.MLP
             if node.id in ("self", "cls"):
                 return "self"
+        if isinstance(node, ast.Attribute) and node.attr == "net":
+            return mlp.MLP               # self.net, kept by an object of the student's
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr == "activation":
             return activations.Activation
@@ -499,14 +511,15 @@ class _Reader(ast.NodeVisitor):
                 self.use("magic", "shell command `!`", node)
             elif name not in SAFE_MAGICS and name not in CODE_MAGICS:
                 self.use("magic", f"magic %{name}" if _SAFE_NAME.fullmatch(name) else "a magic", node)
-            elif name in CODE_MAGICS and len(node.args) < 2 or name in CODE_MAGICS and \
-                    kind == "run_line_magic" and _literal(node.args[1]) is not None:
-                body = parse(_literal(node.args[1]) or "")
-                for stmt in (body.body if body else []):
+            elif name in CODE_MAGICS and kind == "run_line_magic" and len(node.args) > 1:
+                for stmt in _line_code(_literal(node.args[1]) or ""):
                     self.visit(stmt)
         if called & {"builtins.getattr", "builtins.setattr", "builtins.delattr",
                      "builtins.hasattr"} and len(node.args) > 1 and _literal(node.args[1]) is None:
             self.use("computed", "getattr or setattr with a computed name", node)
+        if "builtins.getattr" in called and len(node.args) > 1 and _literal(node.args[1]) \
+                and not qual(node.args[0], self.table):   # getattr(net, "backward") is net.backward
+            self.use("attr", _literal(node.args[1]), node, self.type_of(node.args[0]))
         if called & {"builtins.setattr", "builtins.delattr"} and node.args:
             for q in qual(node.args[0], self.table):
                 self.use("patch", q + "." + (_literal(node.args[1]) or "?")
