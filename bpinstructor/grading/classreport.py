@@ -149,7 +149,7 @@ def shares(nb):
     ax.invert_yaxis()
     ax.set_xlabel("students")
     ax.set_title(f"exercises of {nb.name}")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")   # off the bars
     alt = (f"Stacked bars, one per exercise of {nb.name}, students by result: "
            + "; ".join(f"{ex.grade_id}: " + ", ".join(
                f"{ex.states[s]} {s}" for s in STATES if s != "by hand" or ex.states[s])

@@ -6,16 +6,17 @@ one row per student, one column per notebook:
 - Canvas (Grades, Import): the columns of its own gradebook export,
   ``Student, ID, SIS User ID, SIS Login ID, Section``, then one column per
   assignment; the row under the header gives each assignment's
-  ``Points Possible``. A student is matched by ID, SIS User ID or SIS Login
-  ID; the student's folder name is put in ``SIS Login ID`` (and shown as
-  ``Student``). A column whose name is no assignment of the course becomes a
-  new assignment.
+  ``Points Possible``. It asks for one of Student, ID or SIS User ID, and
+  for SIS Login ID and Section; the student's folder name is written as
+  ``Student`` and ``SIS Login ID`` (folders named by login). A column whose
+  name is no assignment of the course becomes a new assignment.
 - Moodle (Grade administration, Import, CSV file): a header row, one column
   that identifies the user and one per grade item; at import, "Map from"
   ``Username`` "Map to" username, and each notebook's column to its grade item.
 
-A missing notebook scores 0 (the gradebook holds it as missing); a text is
-written so that no spreadsheet takes it for a formula.
+A notebook that was not handed in scores 0 (the gradebook holds it as
+missing); a cell is left empty only for a notebook the gradebook does not
+hold. No text starts as a spreadsheet formula would.
 """
 import csv
 
