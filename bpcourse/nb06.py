@@ -41,33 +41,33 @@ MISTAKES = {
         "multiply by the derivative of the inner function, 2x."),
     "cos(x)*exp(sin(x**2))": (
         "Two links are off: cos(x) should be cos(x^2) (keep the inside the same), and the "
-        "factor 2x, the derivative of the inner function x^2, is missing. "
+        "innermost function x^2 has no factor of its own. "
         f"{CHAIN_RULE.capitalize()}."),
     "2*x*cos(2*x)*exp(sin(x**2))": (
         "cos(2x) should be cos(x^2): keep the inside the same when you differentiate the outer "
         "function; the inner derivative 2x is a separate factor."),
     "cos(2*x)*exp(sin(x**2))": (
         "cos(2x) puts the inner derivative inside the outer one: differentiate the outer "
-        "function keeping the inside the same, cos(x^2), then multiply by the derivative of "
-        "the inner function, 2x."),
+        "function keeping the inside the same, then multiply by the derivative of the inner "
+        "function as a factor of its own."),
     "2*x*cos(x**2)": (
         "The factor e^(sin(x^2)) is missing: the outer function e^v has derivative e^v, and "
-        "keeping the inside the same gives e^(sin(x^2)). Then multiply by the derivatives of "
-        "the inner functions, cos(x^2) and 2x."),
+        "keeping the inside the same gives e^(sin(x^2)); your inner factors are to be "
+        "multiplied by it."),
     "2*x*cos(x**2)*exp(cos(x**2))": (
         "The outer factor should be e^(sin(x^2)): differentiate the outer function keeping the "
         "inside the same (e^v stays e^v, with v = sin(x^2)), then multiply by the derivative "
         "of the inner function as a separate factor."),
     "2*x*exp(cos(x**2))": (
-        "The outer factor should be e^(sin(x^2)) and cos(x^2) is a factor of its own: "
-        "differentiate the outer function keeping the inside the same, then multiply by the "
-        "derivative of the inner function."),
+        "The outer factor should be e^(sin(x^2)), and sin(x^2) has a derivative of its own, a "
+        "separate factor: differentiate the outer function keeping the inside the same, then "
+        "multiply by the derivative of the inner function."),
     "exp(sin(x**2))": (
         "That is f itself: the derivative of the outer function e^v is e^v, but the chain "
-        f"rule goes on: {CHAIN_RULE}, here cos(x^2) and 2x."),
+        f"rule goes on: {CHAIN_RULE}, once for each function inside."),
     "exp(sin(x**2)) + cos(x**2) + 2*x": (
-        "That is a sum of the factors: the chain rule multiplies them, "
-        "e^(sin(x^2)) * cos(x^2) * 2x. " + CHAIN_RULE.capitalize() + "."),
+        "That is a sum of the factors: the chain rule multiplies them. "
+        + CHAIN_RULE.capitalize() + "."),
     "-2*x*cos(x**2)*exp(sin(x**2))": (
         "The sign is wrong: sin's derivative is +cos (it is cos whose derivative is -sin). "
         f"The chain rule: {CHAIN_RULE}."),
@@ -75,6 +75,22 @@ MISTAKES = {
         "-sin(x^2) is the derivative of cos, not of sin: (sin u)' = cos u, taken at u = x^2."),
 }
 
+
+
+# The zeros of f'(x) in -2.5 <= x <= 2.5, asked in an answer box: {count: what it misses}.
+ZEROS = 5
+ZEROS_MISTAKES = {
+    1: "1: only x = 0, where 2x vanishes? cos(x^2) has zeros in the range too",
+    2: "2: did you count x = 0, where the factor 2x vanishes?",
+    3: "3: cos(u) = 0 at more than one u: is there a second u = x^2 with cos(u) = 0 "
+       "below 2.5^2 = 6.25?",
+    4: "4: each x^2 with cos(x^2) = 0 comes with a + and a - root; did you count x = 0 too?",
+    6: "6: cos(u) = 0 at u = pi/2, 3 pi/2, 5 pi/2, ...: which of them are below 2.5^2 = 6.25?",
+    7: "7: cos(u) = 0 at u = pi/2, 3 pi/2, 5 pi/2, ...: which of them are below 2.5^2 = 6.25?",
+}
+ZEROS_WORKED = ("The worked answer: 2x = 0 at x = 0; cos(x^2) = 0 at x^2 = pi/2 and 3 pi/2 "
+                "(5 pi/2 = 7.85 is beyond 2.5^2 = 6.25), so x = +-1.2533 and +-2.1708; "
+                "e^(sin(x^2)) > 0 never vanishes. Five zeros.")
 
 
 @functools.lru_cache(maxsize=None)
@@ -121,8 +137,9 @@ def explain(got, x):
         if np.allclose(got, wrong(x), rtol=1e-6, atol=1e-9):
             return message
     i = int(np.argmax(np.abs(got - df(x))))
-    return (f"at x = {x[i]:.2f} yours gives {got[i]:.6f} but f'(x) = {df(x)[i]:.6f}: "
-            "find the factor of e^(sin(x^2)) cos(x^2) 2x that differs there")
+    return (f"at x = {x[i]:.2f} yours gives {got[i]:.6f}, which is not f'(x) there (compare "
+            "with bplib.derivative(f, x)): check each factor of your formula, one link of the "
+            "chain at a time, outer, middle, inner")
 
 
 def test_df(student_df):
@@ -133,7 +150,7 @@ def test_df(student_df):
     if log["x", "nudge"]:
         raise MethodError("your df adds a small h to x: that is a finite difference, "
                              "(f(x + h) - f(x - h)) / 2h; the exercise asks for the formula "
-                             "the chain rule gives, e^(sin(x^2)) times the inner derivatives")
+                             "the chain rule gives, one factor per link of the chain")
 
 
 @reference
@@ -210,8 +227,9 @@ def test_chain_derivative(student_chain):
             for kwargs, message in CHAIN_MISTAKES:
                 if np.isclose(deriv, _chain(stages, x, **kwargs)[1], rtol=1e-9, atol=1e-12):
                     raise AssertionError(f"for {name} at x = {x}: {message}")
-            raise AssertionError(f"for {name} at x = {x}: the derivative should be {want:.6f}, "
-                                 f"got {deriv:.6f}")
+            raise AssertionError(f"for {name} at x = {x}: your derivative {deriv:.6f} is not "
+                                 "the product of the local derivatives, each f_i' taken at the "
+                                 "value that enters f_i")
 
 
 # --- the multivariable chain rule on a graph with fan-out ----------------------------------------
@@ -259,7 +277,8 @@ def _graph_mistake(name, got, nodes):
     sv = 1 / (1 + np.exp(-n["v"].data))
     if name == "u" and np.isclose(got, n["v"].grad * sv * (1 - sv), rtol=1e-8):
         return ("dl/du: the edge u -> v (v = sigma(u)): sigma' is taken at the value that enters "
-                "sigma, u, not at the value it leaves: dv/du = v (1 - v)")
+                "sigma, u, not at the value it leaves, v; written through v it needs no sigma "
+                "again")
     return None
 
 

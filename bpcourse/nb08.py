@@ -154,11 +154,12 @@ def _shape_of_result(grads, net, trace):
         if gW == (N * net.sizes[l], N * net.sizes[l - 1]):
             raise AssertionError(
                 f"dl/dW^({l}) has shape {gW}: np.outer flattens a batch; for samples as rows, "
-                "dl/dW^(l) = sum_n dl/ds_n (x_n^(l-1))^T = dl_ds.T @ x_prev")
+                "dl/dW^(l) = sum_n dl/ds_n (x_n^(l-1))^T, a sum of outer products that one "
+                "matrix product of dl_ds (N, d_l) and x_prev (N, d_(l-1)) gives")
         if gb == (N, net.sizes[l]):
             raise AssertionError(
-                f"dl/db^({l}) has shape {gb}, one row per sample: over a batch it is summed, "
-                "dl/db^(l) = dl_ds.sum(axis=0), the shape of b^(l)")
+                f"dl/db^({l}) has shape {gb}, one row per sample: over a batch it is summed "
+                "over the samples (axis 0), to the shape of b^(l)")
 
 
 def test_backward(student_fn):
@@ -175,8 +176,8 @@ def test_backward(student_fn):
         except ShapeError as error:
             named = _name(student_fn, *_square(), losses.quadratic)
             batch = "" if trace.output.ndim == 1 else (
-                "one-sample code on a batch? With samples as rows, dl_ds has shape (N, d_l): "
-                "dl/dx^(l-1) is dl_ds @ net.W[l] and dl/dW^(l) is dl_ds.T @ x_prev. ")
+                "one-sample code on a batch? With samples as rows, dl_ds has shape (N, d_l) "
+                "and x_prev (N, d_(l-1)): each product must sum over the N samples. ")
             raise AssertionError(f"on {what}: {named or batch + str(error)}") from None
         _shape_of_result(grads, net, trace)
         result = gradient_check(net, x, y, loss, backward=student_fn)
@@ -241,15 +242,16 @@ def _sig(v):
     return 1 / (1 + np.exp(-v))
 
 
-SIGMA_S = "sigma'(s^2_j) = x^2_j (1 - x^2_j) for the sigmoid"
+SIGMA_S = "written through the saved x^2_j = sigma(s^2_j), it needs no sigma again"
 OUTPUT_MISTAKES = [
-    (dict(dsigma2="none"), f"sigma' is missing: x^2_j = sigma(s^2_j), so the chain rule needs "
-                           f"{SIGMA_S}: dl/dw^2_jk = (x^2_j - y_j) sigma'(s^2_j) x^1_k"),
+    (dict(dsigma2="none"), "sigma' is missing: the path w^2_jk -> s^2_j -> x^2_j -> l has "
+                           "three links, and x^2_j = sigma(s^2_j) is one of them; your product "
+                           "has a factor for the other two only"),
     (dict(dsigma2="x"), "sigma'(x^2_j) where sigma'(s^2_j) belongs: the derivative is taken at "
-                        "the weighted input s^2_j, the value that enters sigma; from the saved "
-                        f"x that is {SIGMA_S}"),
-    (dict(sign=-1), "the sign is wrong: dl/dx^2_j of l = 1/2 sum_j (x^2_j - y_j)^2 is "
-                    "x^2_j - y_j, not y_j - x^2_j"),
+                        "the weighted input s^2_j, the value that enters sigma; "
+                        f"{SIGMA_S}"),
+    (dict(sign=-1), "the sign is wrong: your first factor is y_j - x^2_j; differentiate "
+                    "l = 1/2 sum_j (x^2_j - y_j)^2 with respect to x^2_j again"),
     (dict(x_in="this"), "w^2_jk multiplies x^1_k, the activation entering layer 2 "
                         "(trace.x[1][k]), not x^0_k: ds^2_j/dw^2_jk = x^1_k"),
 ]
@@ -260,15 +262,16 @@ HIDDEN_MISTAKES = [
     (dict(back="WT"), "w^2_ji where w^2_ij belongs: s^2_i = sum_j w^2_ij x^1_j, so the path from "
                       "x^1_j to output neuron i has weight net.W[2][i, j]"),
     (dict(dsigma1="none"), "sigma'(s^1_j) is missing: x^1_j = sigma(s^1_j) is a link of the "
-                           "chain too, sigma'(s^1_j) = x^1_j (1 - x^1_j)"),
-    (dict(dsigma2="none"), "sigma'(s^2_i) is missing from each path: x^2_i = sigma(s^2_i), "
-                           "sigma'(s^2_i) = x^2_i (1 - x^2_i)"),
+                           "chain too, with a local derivative of its own"),
+    (dict(dsigma2="none"), "sigma'(s^2_i) is missing from each path: x^2_i = sigma(s^2_i) is a "
+                           "link of every path through output neuron i"),
     (dict(dsigma1="x", dsigma2="x"), "sigma'(x) where sigma'(s) belongs: each derivative is "
                                      "taken at the weighted input s, the value that enters "
-                                     "sigma; from the saved x it is x (1 - x)"),
-    (dict(dsigma1="x"), "sigma'(x^1_j) where sigma'(s^1_j) belongs: from the saved x^1_j it is "
-                        "x^1_j (1 - x^1_j)"),
-    (dict(sign=-1), "the sign is wrong: dl/dx^2_i of the quadratic loss is x^2_i - y_i"),
+                                     "sigma, and written through the saved x = sigma(s)"),
+    (dict(dsigma1="x"), "sigma'(x^1_j) where sigma'(s^1_j) belongs: write it through the saved "
+                        "x^1_j = sigma(s^1_j), not by applying sigma to x^1_j again"),
+    (dict(sign=-1), "the sign is wrong: your paths start from y_i - x^2_i; differentiate the "
+                    "quadratic loss with respect to x^2_i again"),
     (dict(x_in="this"), "w^1_jk multiplies x^0_k, the input (trace.x[0][k]), not x^1_k: "
                         "ds^1_j/dw^1_jk = x^0_k"),
 ]
@@ -305,7 +308,8 @@ def _by_hand_test(student_fn, l, mistakes):
             raise AssertionError(
                 f"on a {'-'.join(map(str, sizes))} network, {wrong.sum()} of {wrong.size} entries "
                 f"differ from finite differences; the first is dl/dw^{l}_{j}{k} (j = {j}, "
-                f"k = {k}): yours {got[j, k]:.6g}, finite differences {want[j, k]:.6g}")
+                f"k = {k}): yours {got[j, k]:.6g}; check each factor along the path of that "
+                "weight to the loss")
         entries = sum(log[f"x^({i})", "item"] for i in range(3))
         if entries < net.W[l].size:
             raise MethodError(
@@ -344,12 +348,20 @@ OUTPUT_EXPRESSION_MISTAKES = {
     "(x2_j - y_j) x1_k": OUTPUT_MISTAKES[0][1],
     "(y_j - x2_j) x2_j (1 - x2_j) x1_k": OUTPUT_MISTAKES[2][1],
     "(x2_j - y_j) x2_j (1 - x2_j)": "the factor x^1_k is missing: ds^2_j/dw^2_jk = x^1_k",
-    "(x2_j - y_j) (1 - x2_j) x1_k": "sigma'(s) = x (1 - x) for the sigmoid: a factor x^2_j is "
-                                    "missing",
-    "(x2_j - y_j)^2 x2_j (1 - x2_j) x1_k": "dl/dx^2_j of l = 1/2 sum_j (x^2_j - y_j)^2 is "
-                                           "x^2_j - y_j: the 1/2 cancels the 2, no square is left",
+    "(x2_j - y_j) (1 - x2_j) x1_k": "your sigma'(s^2_j) = 1 - x^2_j lacks a factor: "
+                                    "differentiate 1 / (1 + e^-s) and write it through x = sigma(s)",
+    "(x2_j - y_j)^2 x2_j (1 - x2_j) x1_k": "your dl/dx^2_j = (x^2_j - y_j)^2 still has the square: "
+                                           "differentiating brings the power down, and the 1/2 "
+                                           "cancels it",
 }
 
+
+OUTPUT_WORKED = (
+    "The worked answer: one path, w^2_jk -> s^2_j -> x^2_j -> l, three links. "
+    "ds^2_j/dw^2_jk = x^1_k (the other terms of the sum do not hold w^2_jk); "
+    "dx^2_j/ds^2_j = sigma'(s^2_j) = x^2_j (1 - x^2_j) for the sigmoid, through the saved x^2_j; "
+    "dl/dx^2_j = x^2_j - y_j (the 1/2 cancels the 2). "
+    "So dl/dw^2_jk = (x^2_j - y_j) x^2_j (1 - x^2_j) x^1_k.")
 
 HIDDEN_EXPRESSION = "(d2_0 w2_0j + d2_1 w2_1j) x1_j (1 - x1_j) x0_k"
 HIDDEN_VARIABLES = ("d2_0", "d2_1", "w2_0j", "w2_1j", "x1_j", "x0_k")
@@ -365,6 +377,22 @@ HIDDEN_EXPRESSION_MISTAKES = {
     "(d2_0 w2_0j + d2_1 w2_1j) x1_j (1 - x1_j)": "the factor x^0_k is missing: "
                                                   "ds^1_j/dw^1_jk = x^0_k",
 }
+
+HIDDEN_WORKED = (
+    "The worked answer: x^1_j feeds both output neurons, so dl/dx^1_j adds the two paths, "
+    "dl/dx^1_j = d2_0 w2_0j + d2_1 w2_1j (each path: dl/ds^2_i = delta^2_i, times "
+    "ds^2_i/dx^1_j = w^2_ij); then x^1_j = sigma(s^1_j) and s^1_j = sum_k w^1_jk x^0_k + b^1_j "
+    "give dl/dw^1_jk = (d2_0 w2_0j + d2_1 w2_1j) x1_j (1 - x1_j) x0_k.")
+
+# The largest sigma' of the sigmoid, asked before the vanishing gradients.
+SIGMA_MAX = 0.25
+SIGMA_MAX_MISTAKES = {
+    0.5: "0.5 is x = sigma(s) where sigma' is largest (at s = 0), not the value of sigma' there",
+    1: "1 is the largest value of tanh' (at s = 0); the sigmoid's slope is smaller",
+    0: "0 is where sigma' goes as the sigmoid saturates, its smallest value, not its largest",
+}
+SIGMA_MAX_WORKED = ("The worked answer: x (1 - x) is a parabola in x in (0, 1), largest at "
+                    "x = 1/2, that is s = 0: 1/2 * 1/2 = 1/4.")
 
 # --- local derivatives -----------------------------------------------------------------------
 
@@ -386,22 +414,23 @@ def local_derivative(name, s, x):
 
 LOCAL_MISTAKES = {
     "sigmoid": [
-        (lambda s, x: x * (1 - x) * (1 - x), "sigmoid' = x (1 - x), not x (1 - x)^2"),
-        (lambda s, x: 1 - x, "sigmoid' = x (1 - x): a factor x is missing"),
-        (lambda s, x: 1 - x ** 2, "1 - x^2 is tanh'; for the sigmoid sigma' = x (1 - x)"),
-        (lambda s, x: x, "that is sigma itself; sigma' = x (1 - x)"),
+        (lambda s, x: x * (1 - x) * (1 - x), "your x (1 - x)^2 has one factor (1 - x) too many"),
+        (lambda s, x: 1 - x, "your 1 - x lacks a factor: a factor x is missing"),
+        (lambda s, x: 1 - x ** 2, "your 1 - x^2 is tanh', not the sigmoid's derivative"),
+        (lambda s, x: x, "that is sigma itself, not its slope: differentiate 1 / (1 + e^-s)"),
     ],
     "tanh": [
-        (lambda s, x: 1 - x, "tanh' = 1 - x^2: the square is missing"),
-        (lambda s, x: x * (1 - x), "x (1 - x) is the sigmoid's; for tanh sigma' = 1 - x^2"),
-        (lambda s, x: 1 + x ** 2, "the sign is wrong: tanh' = 1 - x^2"),
-        (lambda s, x: x, "that is sigma itself; tanh' = 1 - x^2"),
+        (lambda s, x: 1 - x, "your 1 - x for tanh: the square is missing"),
+        (lambda s, x: x * (1 - x), "your x (1 - x) is the sigmoid's derivative, not tanh'"),
+        (lambda s, x: 1 + x ** 2, "the sign is wrong: your 1 + x^2 grows where tanh flattens"),
+        (lambda s, x: x, "that is tanh itself, not its slope"),
     ],
     "relu": [
         (lambda s, x: x, "that is relu itself, max(0, s); its derivative is 1 where s > 0 "
                          "and 0 elsewhere"),
         (lambda s, x: np.ones_like(s), "relu' is 0 where s < 0: relu is flat there"),
-        (lambda s, x: (s < 0).astype(float), "the two sides are swapped: relu' = 1 where s > 0"),
+        (lambda s, x: (s < 0).astype(float), "the two sides are swapped: yours is 1 where "
+                                              "relu is flat"),
     ],
 }
 
@@ -433,8 +462,8 @@ def test_local_derivative(student_fn):
         if not np.allclose(got, _local(name, s, x), rtol=1e-9, atol=1e-12):
             raise MethodError(
                 f"{name}: your sigma' computes sigma(s) again; write it from the saved "
-                f"x^(l) = trace.x[l] ({'x (1 - x)' if name == 'sigmoid' else '1 - x^2'}), "
-                "which the forward pass kept, so the backward pass never evaluates sigma")
+                "x^(l) = trace.x[l], which the forward pass kept, so the backward pass never "
+                "evaluates sigma")
 
 
 # --- softmax with cross-entropy: dl/ds^(L) = x^(L) - y ---------------------------------------
@@ -458,19 +487,19 @@ def test_softmax_cross_entropy_delta(student_fn):
         J = [np.diag(v) - np.outer(v, v) for v in np.atleast_2d(xL)]
         dl_dx = -y / xL
         candidates = [
-            (y - xL, "the sign is wrong: dl/ds^(L) = x^(L) - y (the probability minus the "
-                     "target), as for the quadratic loss dl/dx^(L) = x^(L) - y"),
+            (y - xL, "the sign is wrong: yours is y - x^(L); follow the minus of "
+                     "dl/dx_j = -y_j / x_j through the product"),
             (dl_dx, "that is dl/dx^(L) = -y / x^(L); dl/ds^(L) multiplies it by the softmax "
-                    "Jacobian J^T = diag(x) - x x^T, and the divisions cancel to x^(L) - y"),
+                    "Jacobian J^T = diag(x) - x x^T, and the divisions cancel"),
             (xL * (1 - xL) * (xL - y), "softmax is not element-wise: its Jacobian is "
-                                       "diag(x) - x x^T, not diag(x (1 - x)); with "
-                                       "dl/dx_j = -y_j / x_j the product is x^(L) - y"),
-            (xL, "y is missing: dl/ds^(L) = x^(L) - y"),
+                                       "diag(x) - x x^T, not diag(x (1 - x)); multiply "
+                                       "dl/dx_j = -y_j / x_j by the whole Jacobian"),
+            (xL, "y is missing: your answer is x^(L) alone, the same for every target"),
             (np.reshape([Jn @ g for Jn, g in zip(J, np.atleast_2d(dl_dx))], xL.shape) * -1,
-             "the sign is wrong: J^T dl/dx^(L) with dl/dx_j = -y_j / x_j gives x^(L) - y"),
+             "the sign is wrong: J^T dl/dx^(L) with dl/dx_j = -y_j / x_j, redo the signs"),
         ]
         for wrong, message in candidates:
             if np.shape(wrong) == got.shape and np.allclose(got, wrong, rtol=1e-9, atol=1e-12):
                 raise AssertionError(f"on {what}: {message}")
-        raise AssertionError(f"on {what}: dl/ds^(L) should be x^(L) - y, the probabilities minus "
-                             "the one-hot target")
+        raise AssertionError(f"on {what}: your dl/ds^(L) is not J^T dl/dx^(L): work the product "
+                             "out on paper, entry j, and use sum_k y_k = 1")

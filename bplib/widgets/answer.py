@@ -73,10 +73,9 @@ def _compare(answer, expected, mistakes, rtol, close, read, what):
     if found:
         return found
     if _match(answer, expected, close):
-        err = np.max(np.abs(answer - expected) / np.maximum(np.abs(expected), ATOL))
         return Verdict(False, "close", (
-            f"Close, but not within the tolerance: {what(answer)} is off by a relative "
-            f"{err:.1e} (needed below {rtol:.0e}). Keep more digits, or type the exact form, "
+            f"Close, but not within the tolerance: {what(answer)} is within {close:.0%} of the "
+            f"answer, not within {rtol:.0e}. Keep more digits, or type the exact form, "
             "e.g. cos(1) rather than 0.54."))
     found = _known_mistake(answer, mistakes, close, read)
     return found or None
@@ -236,8 +235,8 @@ def check_expression(answer, expected, mistakes=None, variables=("x",), rtol=RTO
         i = int(np.argmax(np.where(both, np.abs(ya - yb), -1)))
         return Verdict(False, "close", (
             f"Close, but not within the tolerance: at {_at(points, variables, i)} yours gives "
-            f"{ya[i]:.6g}, the answer {yb[i]:.6g}. Keep exact constants such as e and pi "
-            "instead of rounded decimals" + read_as + "."))
+            f"{ya[i]:.6g}, within {close:.0%} of the answer. Keep exact constants such as e "
+            "and pi instead of rounded decimals" + read_as + "."))
     if not np.isfinite(ya).any():
         return Verdict(False, "wrong", (
             f"Your expression is undefined at every sample point (a division by zero?){read_as}."))
@@ -248,8 +247,8 @@ def check_expression(answer, expected, mistakes=None, variables=("x",), rtol=RTO
             f"Not right: at {_at(points, variables, i)} one of your expression and the answer "
             f"is undefined and the other is not{read_as}."))
     return Verdict(False, "wrong", (
-        f"Not right: at {_at(points, variables, i)} yours gives {ya[i]:.6g}, "
-        f"the answer {yb[i]:.6g}{read_as}."))
+        f"Not right: at {_at(points, variables, i)} yours gives {ya[i]:.6g}, which is not the "
+        f"value asked for there; check each factor against the path it belongs to{read_as}."))
 
 
 def check_answer(answer, expected, mistakes=None, **kwargs):
@@ -297,6 +296,9 @@ class AnswerBox(Widget):
     name : str, optional
         What a screen reader calls the box; by default "your answer for" and
         the prompt, e.g. "your answer for df/dx".
+    reveal : str, optional
+        The worked answer, shown under "Right" once the answer is right (and
+        never before): the derivation is the student's to find first.
 
     Attributes
     ----------
@@ -308,8 +310,9 @@ class AnswerBox(Widget):
     css_class = "bplib-answer"
 
     def __init__(self, expected, mistakes=None, question=None, prompt="answer:",
-                 variables=("x",), rtol=RTOL, close=CLOSE, placeholder="", name=None):
-        self.expected, self.mistakes = expected, dict(mistakes or {})
+                 variables=("x",), rtol=RTOL, close=CLOSE, placeholder="", name=None,
+                 reveal=None):
+        self.expected, self.mistakes, self.reveal = expected, dict(mistakes or {}), reveal
         self.variables, self.rtol, self.close = tuple(variables), rtol, close
         self._check = _checker(expected, self.variables)
         self.text = w.Text(description=prompt, placeholder=placeholder,
@@ -336,7 +339,10 @@ class AnswerBox(Widget):
             self.text.value = str(answer)
         self.verdict = self._check(self.text.value, self.expected, self.mistakes,
                                    variables=self.variables, rtol=self.rtol, close=self.close)
-        self.show(self.verdict.message, kind=_KIND.get(self.verdict.status, "error"))
+        message = self.verdict.message
+        if self.verdict.ok and self.reveal:   # earned: the worked answer
+            message += "\n" + self.reveal
+        self.show(message, kind=_KIND.get(self.verdict.status, "error"))
         return self.verdict
 
     def summary(self):
@@ -346,6 +352,10 @@ class AnswerBox(Widget):
 # --- the lecture's exercise: f(x) = e^{sin(x^2)} -------------------------------
 
 CHAIN_RULE_EXPECTED = "2x cos(x^2) e^(sin(x^2))"
+CHAIN_RULE_WORKED = (
+    "The worked answer: f = e^a with a = sin(u), u = x^2. Outer: d e^a/da = e^a, kept at "
+    "a = sin(x^2). Middle: d sin(u)/du = cos(u), kept at u = x^2. Inner: d x^2/dx = 2x. "
+    "So f'(x) = e^(sin(x^2)) cos(x^2) 2x.")
 
 
 def chain_rule_answer(at=None, mistakes=None):
@@ -369,7 +379,8 @@ def chain_rule_answer(at=None, mistakes=None):
         return AnswerBox(CHAIN_RULE_EXPECTED, mistakes,
                          question=r"$f(x) = e^{\sin(x^2)}$. Type $\dfrac{df}{dx}$ "
                                   "(e.g. <code>x^2 cos(x)</code> for $x^2\\cos x$):",
-                         prompt="df/dx =", placeholder="an expression in x")
+                         prompt="df/dx =", placeholder="an expression in x",
+                         reveal=CHAIN_RULE_WORKED)
     at = float(at)
     x = sympy.Symbol("x")
     value = lambda text: float(parse(text, ("x",)).subs(x, at))  # noqa: E731
@@ -380,4 +391,5 @@ def chain_rule_answer(at=None, mistakes=None):
             named.setdefault(v, message)
     return AnswerBox(value(CHAIN_RULE_EXPECTED), named,
                      question=rf"$f(x) = e^{{\sin(x^2)}}$. Type the number $f'({at:g})$:",
-                     prompt=f"f'({at:g}) =", placeholder="a number, or an expression such as 2cos(1)")
+                     prompt=f"f'({at:g}) =", placeholder="a number, or an expression such as 2cos(1)",
+                     reveal=CHAIN_RULE_WORKED)
