@@ -373,6 +373,8 @@ def qual(node, table):
         base = qual(node.value, table)
         if key and "sys.modules" in base:
             return {key}
+        if key and "builtins" in base:   # __builtins__["exec"]
+            return {f"builtins.{key}"}
         if key:
             return {q[:-len(".__dict__")] + "." + key for q in base if q.endswith(".__dict__")}
     return set()
@@ -480,6 +482,9 @@ class _Reader(ast.NodeVisitor):
     def visit_Import(self, node):
         for a in node.names:
             self.use("name", a.name, node)
+            if self.top_level:   # the name bound, and the module it is bound to
+                self.use("rebind", a.asname or a.name.split(".")[0], node,
+                         a.name if a.asname else a.name.split(".")[0])
 
     def visit_ImportFrom(self, node):
         if node.module and not node.level:
@@ -487,6 +492,8 @@ class _Reader(ast.NodeVisitor):
             for a in node.names:
                 if a.name != "*":
                     self.use("name", f"{node.module}.{a.name}", node)
+                    if self.top_level:
+                        self.use("rebind", a.asname or a.name, node, f"{node.module}.{a.name}")
 
     def visit_Attribute(self, node):
         if not qual(node.value, self.table):
@@ -847,7 +854,7 @@ def read(solution, nb):
     stmts = {i: statements(t) if t is not None else [] for i, t in trees.items()}
     table = aliases([s for i in stmts for s in stmts[i]])
     tests = [(i, cells.grade_id(c)) for i, c in enumerate(nb.cells) if cells.kind(c) == "test"]
-    protected = _protected(nb, stmts, table)
+    protected = _protected(nb, stmts)
     facts = {(i, k): uses(s, table) for i in mine for k, s in enumerate(stmts[i])}
     found = {}
 
@@ -879,7 +886,8 @@ def read(solution, nb):
     for (i, k), found_uses in facts.items():
         for use in found_uses:
             wide = kernel_wide(use)
-            if wide is None and use.kind == "rebind" and use.key in protected:
+            if wide is None and use.kind == "rebind" and use.key in protected \
+                    and use.typ not in protected[use.key]:   # import numpy as np again: the same
                 wide = "patch", f"`{use.key}` (bound by the assignment's own cells)"
             if wide:
                 add(*_place(wide, i, use), hit=later(i))
@@ -913,16 +921,16 @@ def _reach(start, mine, stmts):
     return seen
 
 
-def _protected(nb, stmts, table):
+def _protected(nb, stmts):
     """Names the instructor's locked cells bind and the test cells read (``np``, ``nb08``, ``check``).
 
     A student's cell may bind them again only to what the locked cells bound.
     """
-    locked = {n for i, c in enumerate(nb.cells) if cells.kind(c) == "locked"
-              for s in stmts.get(i, []) for n in bound(s)}
+    locked = [s for i, c in enumerate(nb.cells) if cells.kind(c) == "locked" for s in stmts.get(i, [])]
     read_by_tests = {n for i, c in enumerate(nb.cells) if cells.kind(c) == "test"
                      for s in stmts.get(i, []) for n in loaded(s)}
-    return locked & read_by_tests
+    given = aliases(locked, {})
+    return {n: given.get(n, set()) for s in locked for n in bound(s) if n in read_by_tests}
 
 
 # -- applying the findings -----------------------------------------------------------------

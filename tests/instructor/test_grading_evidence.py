@@ -231,6 +231,16 @@ def test_forbidden_calls_in_a_helper_of_another_cell_count_against_the_answer_th
     assert findings(NB08, answers, added="g = net.backward(t, d)\nimport sympy\nz = 1j") == []
 
 
+def test_importing_again_what_the_setup_cell_imports_is_no_finding():
+    honest = _answers(_solution(NB08))["nb08_backward"]
+    again = "import numpy as np\nimport bplib\nfrom bpcourse import check, nb08\n" + honest
+    assert findings(NB08, {"nb08_backward": again}) == []
+    found = kinds(findings(NB08, {"nb08_backward": "import numpy as nb08\n" + honest}))
+    assert "nb08" in found["patch"].name and found["patch"].tests == ("nb08_backward_test",)
+    found = kinds(findings(NB08, {}, added="f = __builtins__['ex' 'ec']"))
+    assert "exec" in found
+
+
 def test_sympy_and_complex_numbers_count_only_where_a_derivative_is_asked():
     nb01 = {"nb01_weight_shape": "import sympy\ndef weight_shape(sizes, l):\n"
                                  "    z = 1j\n    return (sizes[l], sizes[l - 1])"}
