@@ -53,6 +53,17 @@ EMPTY = Verdict(False, "empty", "Not done yet: type your answer in the box, then
 
 # --- numbers and vectors ----------------------------------------------------
 
+def shown_rtol(digits):
+    """The relative tolerance of a number printed to ``digits`` significant figures.
+
+    A figure rounded to d significant figures is off by at most half a unit in
+    its last place, a relative 5 * 10^-d; a product or sum of a few such
+    figures is off by a few times that, so twice it is allowed, and the
+    student's own rounding of the result to d figures once more.
+    """
+    return 3 * 5.0 * 10.0 ** (-int(digits))
+
+
 def _match(a, b, rtol):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=ATOL))
@@ -293,6 +304,10 @@ class AnswerBox(Widget):
         Names an expression may use.
     rtol, close : float
         Tolerances for 'right' and 'close'.
+    digits : int, optional
+        The significant figures the notebook prints the numbers the answer is
+        worked out from: an answer at that precision is right
+        (``rtol = shown_rtol(digits)``), one within ``close`` is "close".
     name : str, optional
         What a screen reader calls the box; by default "your answer for" and
         the prompt, e.g. "your answer for df/dx".
@@ -311,7 +326,10 @@ class AnswerBox(Widget):
 
     def __init__(self, expected, mistakes=None, question=None, prompt="answer:",
                  variables=("x",), rtol=RTOL, close=CLOSE, placeholder="", name=None,
-                 reveal=None):
+                 reveal=None, digits=None):
+        if digits is not None:   # judged at the precision the student was shown
+            rtol = max(rtol, shown_rtol(digits))
+            close = max(close, 10 * rtol)
         self.expected, self.mistakes, self.reveal = expected, dict(mistakes or {}), reveal
         self.variables, self.rtol, self.close = tuple(variables), rtol, close
         self._check = _checker(expected, self.variables)

@@ -130,3 +130,14 @@ def test_a_wrong_expression_is_told_its_own_value_not_the_answers():
     x = float(value_there.group(1))
     right = 2 * x * np.cos(x ** 2) * np.exp(np.sin(x ** 2))
     assert f"{right:.6g}" not in message and "the answer" not in message
+
+
+def test_a_box_with_printed_figures_takes_them_at_their_precision():
+    """A printout shows 1.7315 as 1.732 and 0.17790 as 0.178: their product, typed, is right."""
+    exact = 1.7315 * 0.17790
+    box = AnswerBox(exact, digits=4)
+    for typed in ("1.732*0.1779", "0.308", "0.3080", "1.73 * 0.178"):
+        assert box.check(typed).status == "right", typed
+    assert box.check("0.305").status == "close"
+    assert box.check("0.2").status == "wrong"
+    assert AnswerBox(exact).check("0.308").status != "right"   # without digits: to 1e-6
