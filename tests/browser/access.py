@@ -8,7 +8,7 @@ picture of one widget, and drive a widget with the keyboard alone.
 import json
 import re
 
-from lab_harness import _JS_PANEL, FEEDBACK, _js
+from lab_harness import _JS_PANEL, FEEDBACK, TIMEOUT_MS, _js
 
 # What the keyboard reaches: the same list as the widgets' front end uses.
 FOCUSABLE = "input, select, textarea, button, [tabindex], [contenteditable='true']"
@@ -117,7 +117,7 @@ def cells(nb):
       return nb().content.widgets.map(c => c.model.type + ':' + c.model.id);""", nb.path))
 
 
-def settle(nb, timeout=30_000):
+def settle(nb, timeout=TIMEOUT_MS):
     """Wait until the kernel has answered every widget message the page sent."""
     nb.page.evaluate("() => new Promise(r => setTimeout(r, 40))")
     nb.page.wait_for_function("p => window.__bplibComm[p].pending.size === 0", arg=nb.path,

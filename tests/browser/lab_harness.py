@@ -472,7 +472,7 @@ class NotebookPage:
         """How many comm messages (widget changes, clicks) the page has sent to the kernel."""
         return self.page.evaluate("(p) => window.__bplibComm[p].sent", self.path)
 
-    def act(self, action, timeout=30_000):
+    def act(self, action, timeout=TIMEOUT_MS):
         """Do ``action()`` (a click, a key press), then wait until the kernel has handled it.
 
         Done means: the action sent at least one widget message, and every
@@ -609,7 +609,7 @@ class NotebookPage:
         """Locator of every widget of one kind, e.g. ``widgets("bplib-answer")``."""
         return self.page.locator(f"{self.selector} .{kind}")
 
-    def execute(self, code, timeout=30_000):
+    def execute(self, code, timeout=TIMEOUT_MS):
         """Run ``code`` in the notebook's kernel, outside any cell; returns its stdout."""
         return self.page.evaluate(_js_async(_JS_PANEL + """
           const kernel = nb().sessionContext.session.kernel;

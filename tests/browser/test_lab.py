@@ -13,8 +13,8 @@ import re
 import pytest
 
 import access
-from lab_harness import (AXE, NOTEBOOK_DIR, NOTEBOOKS, THEMES, cannot_run, feedback_of,
-                         notebook_paths, set_theme)
+from lab_harness import (AXE, NOTEBOOK_DIR, NOTEBOOKS, THEMES, TIMEOUT_MS, cannot_run,
+                         feedback_of, notebook_paths, set_theme)
 
 pytestmark = pytest.mark.browser
 
@@ -418,7 +418,7 @@ def test_pictures_are_drawn_at_the_screens_pixel_density(lab, chromium):
         img = nb.widgets("bplib-chain-stepper").first.locator("img").first
         page.wait_for_function(
             "e => e.clientWidth > 0 && Math.abs(e.naturalWidth - 2 * e.clientWidth) <= 2",
-            arg=img.element_handle(), timeout=30_000)
+            arg=img.element_handle(), timeout=TIMEOUT_MS)
         natural, shown, alt = img.evaluate("e => [e.naturalWidth, e.clientWidth, e.alt]")
         assert abs(natural - 2 * shown) <= 2 and shown > 200, (natural, shown)
         assert "tangent at x = " in alt
