@@ -136,6 +136,8 @@ EXERCISES = {e.id: e for e in [
          _jacobian(lambda A, D, s, x: np.diag(np.cos(x)) @ A)),
         ("wrong_order", "factors in the wrong order", "J_linear J_sin(s), the factors swapped",
          _jacobian(lambda A, D, s, x: A @ D)),
+        ("a_transposed", "A^T for A", "the one with A^T for J_linear = A",
+         _jacobian(lambda A, D, s, x: D @ A.T)),
     ]),
     _exercise("nb08.output_weight", "dl/dW^(2)", _plain, [
         ("missing_sigma_prime", "sigma'(s^(2)) missing", "the one without sigma'(s^(2))",
@@ -159,6 +161,10 @@ EXERCISES = {e.id: e for e in [
          _by_hand(1, back="WT")),
         ("sigma_prime_at_x", "sigma'(x) for sigma'(s)",
          "the one with sigma' taken at x instead of s", _by_hand(1, dsigma1="x", dsigma2="x")),
+        ("sigma_prime_at_x_hidden", "sigma'(x^(1)) for sigma'(s^(1))",
+         "the one with sigma' taken at x^(1) instead of s^(1)", _by_hand(1, dsigma1="x")),
+        ("x1_for_x0", "x^(1) for x^(0)", "the one with x^(1) where x^(0) enters layer 1",
+         _by_hand(1, x_in="this")),
         ("wrong_sign", "wrong sign", "the one with the wrong sign", _by_hand(1, sign=-1)),
     ]),
     _exercise("nb08.backward", "backward pass", _grads, [

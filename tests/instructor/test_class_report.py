@@ -5,6 +5,7 @@ known mistakes; the report's counts must equal what was planted, the
 feedback must name the mistake, and nothing a student reports under the
 mistakes' reserved names is counted or trusted.
 """
+import copy
 import csv
 import html
 import os
@@ -416,3 +417,111 @@ def test_lms_files_of_a_small_class(tmp_path):
     _check_canvas(tmp_path / "c.csv", scores)
     _check_moodle(tmp_path / "m.csv", scores)
 
+
+
+# --- the table against the course's own wrong answers -------------------------------------------
+
+# (function, misconception in tests/course/wrong_answers.py) -> the mistake it makes
+COURSE = {
+    ("forward", "the biases are missing"): "nb04.forward.missing_bias",
+    ("forward", "sigma after the bias"): "nb04.forward.bias_after_sigma",
+    ("forward", "the hidden sigma on the output layer too"): "nb04.forward.hidden_sigma_on_output",
+    ("forward", "returns s^(L)"): "nb04.forward.returns_s",
+    ("forward", "transposed W"): "nb04.forward.w_transposed",
+    ("jacobian_sin_linear", "the factors in the wrong order"): "nb07.sin_linear.wrong_order",
+    ("jacobian_sin_linear", "A^T for A"): "nb07.sin_linear.a_transposed",
+    ("jacobian_sin_linear", "sin for cos"): "nb07.sin_linear.sin_for_cos",
+    ("jacobian_sin_linear", "J_sin taken at A x, b forgotten"): "nb07.sin_linear.b_forgotten",
+    ("jacobian_sin_linear", "J_sin taken at x"): "nb07.sin_linear.at_x",
+    ("jacobian_sin_linear", "only J_linear"): "nb07.sin_linear.only_linear",
+    ("jacobian_sin_linear", "sign error"): "nb07.sin_linear.wrong_sign",
+    ("output_weight_gradient", "sigma' left out"): "nb08.output_weight.missing_sigma_prime",
+    ("output_weight_gradient", "sigma' taken at x instead of s"):
+        "nb08.output_weight.sigma_prime_at_x",
+    ("output_weight_gradient", "y - x for x - y"): "nb08.output_weight.wrong_sign",
+    ("output_weight_gradient", "x^0_k for x^1_k (off by one layer)"):
+        "nb08.output_weight.input_of_network",
+    ("hidden_weight_gradient", "only the last output neuron's path (= for +=)"):
+        "nb08.hidden_weight.last_path_only",
+    ("hidden_weight_gradient", "w^2_ji for w^2_ij"): "nb08.hidden_weight.w_transposed",
+    ("hidden_weight_gradient", "sigma'(s^1_j) left out"):
+        "nb08.hidden_weight.missing_sigma_prime_hidden",
+    ("hidden_weight_gradient", "sigma'(s^2_i) left out of each path"):
+        "nb08.hidden_weight.missing_sigma_prime_output",
+    ("hidden_weight_gradient", "sigma' taken at x in both layers"):
+        "nb08.hidden_weight.sigma_prime_at_x",
+    ("hidden_weight_gradient", "sigma'(x^1_j) for sigma'(s^1_j)"):
+        "nb08.hidden_weight.sigma_prime_at_x_hidden",
+    ("hidden_weight_gradient", "y - x for x - y"): "nb08.hidden_weight.wrong_sign",
+    ("hidden_weight_gradient", "x^1_k for x^0_k"): "nb08.hidden_weight.x1_for_x0",
+    ("backward", "W where W^T belongs"): "nb08.backward.w_not_transposed",
+    ("backward", "sigma'(x^(l)) for sigma'(s^(l))"): "nb08.backward.sigma_prime_at_x",
+    ("backward", "sigma' forgotten"): "nb08.backward.missing_sigma_prime",
+    ("backward", "db = 0"): "nb08.backward.bias_zero",
+    ("backward", "x^(l) for x^(l-1) in dW"): "nb08.backward.x_of_this_layer",
+    ("backward", "the mean over the batch"): "nb08.backward.mean_not_sum",
+    ("backward", "the wrong sign"): "nb08.backward.wrong_sign",
+}
+
+
+def _course_answers():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "course_wrong_answers", REPO / "tests" / "course" / "wrong_answers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {(w.exercise, w.misconception): w.source for w in module.ANSWERS}
+
+
+def _inputs(exercise, rng):
+    """Inputs like the hidden test's, on square layers (where W for W^T runs): a list of calls."""
+    import bplib
+
+    if exercise == "nb04.forward":
+        net = bplib.MLP([3, 3, 3], sigma=bplib.tanh, output_sigma=bplib.sigmoid, seed=4)
+        for l in (1, 2):
+            net.b[l] = rng.normal(size=3)
+        return [((net, rng.normal(size=3)), "forward")]
+    if exercise == "nb07.sin_linear":
+        return [((rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=3)), "jacobian")]
+    if exercise == "nb08.backward":   # the hidden test's softmax output, and an element-wise one
+        calls = []
+        for net in (bplib.MLP([3, 3, 3, 3], sigma="tanh", output_sigma="softmax", seed=5),
+                    bplib.MLP([3, 3, 3, 3], sigma="tanh", seed=5)):
+            for label, x in (("one sample", rng.normal(size=3)),
+                             ("batch", rng.normal(size=(6, 3)))):
+                trace = net.forward(x)
+                calls.append(((net, trace, rng.normal(size=trace.output.shape)), label))
+        return calls
+    net = bplib.MLP([3, 3, 3], sigma="sigmoid", seed=6)
+    net.b[1], net.b[2] = rng.normal(size=3), rng.normal(size=3)
+    return [((net, net.forward(rng.normal(size=3)), rng.uniform(0, 1, size=3)), "d")]
+
+
+@pytest.mark.parametrize("answer", sorted(COURSE), ids=lambda a: f"{a[0]}: {a[1]}")
+def test_a_course_wrong_answer_gives_its_mistakes_values(answer):
+    """The course's wrong answer, run here, reports what its mistake's values say it would."""
+    import numpy as np
+
+    import bplib
+    from types import SimpleNamespace
+
+    source = _course_answers()[answer]
+    ns = {"np": np, "bplib": bplib, "SimpleNamespace": SimpleNamespace}
+    exec(source, ns)
+    fn = ns[answer[0]]
+    mistake = MISTAKES[COURSE[answer]]
+    exercise = EXERCISES[mistake.id.rsplit(".", 1)[0]]
+    compared = 0
+    for args, label in _inputs(exercise.id, np.random.default_rng(7)):
+        try:   # where the answer raises (W for W^T on a batch) there is nothing to name
+            got = exercise.reports(fn(*[copy.deepcopy(a) for a in args]), label)
+        except Exception:
+            continue
+        want = exercise.reports(mistake.values(*args), label)
+        assert [n for n, _ in got] == [n for n, _ in want]
+        for (name, a), (_, b) in zip(got, want):
+            assert np.shape(a) == np.shape(b) and np.allclose(a, b), name
+        compared += 1
+    assert compared
