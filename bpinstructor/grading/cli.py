@@ -28,7 +28,8 @@ def add_arguments(parser):
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSIONS",
                         help="folder with one sub-folder of notebooks per student; or "
                              "`merge` followed by the gradebooks of the shards of a class "
-                             "(a submissions folder called merge: write ./merge)")
+                             "(a submissions folder called merge: write ./merge); or "
+                             "`report` and one gradebook: the class's report")
     parser.add_argument("--solutions", type=Path, default=Path("solutions"),
                         help="folder of the solution notebooks (default: solutions)")
     parser.add_argument("--gradebook", type=Path, default=Path("grades.sqlite"),
