@@ -83,6 +83,9 @@ POLICY = {
               "the source replaces {name}, which the tests rely on"),
     "process": ("review", "review", REVIEW,
                 "the source starts another program or handles signals ({name})"),
+    "kernel": ("review", "review", REVIEW,
+               "the source changes the kernel's own objects ({name}), which carry the tests' "
+               "reports"),
     "introspection": ("review", "review", REVIEW,
                       "the source reaches objects by a computed name or a namespace ({name})"),
     "magic": ("review", "review", REVIEW,
@@ -120,8 +123,13 @@ IPYTHON_ATTRS = {"input_transformers_cleanup", "input_transformers_post", "input
                  "register_magics", "extension_manager", "prefilter_manager", "set_custom_exc",
                  "display_pub", "displayhook", "display_formatter", "magics_manager",
                  "register_post_execute", "pre_run_code_hook"}
-IPYTHON_MODULES = ("IPython.core", "IPython.terminal", "IPython.utils", "ipykernel", "traitlets",
-                   "comm")
+# The parts of IPython and ipykernel that decide how a cell's text becomes code and runs.
+IPYTHON_MODULES = ("IPython.core.inputtransformer", "IPython.core.inputtransformer2",
+                   "IPython.core.inputsplitter", "IPython.core.events", "IPython.core.hooks",
+                   "IPython.core.interactiveshell", "IPython.core.magic", "IPython.core.prefilter",
+                   "IPython.core.formatters", "IPython.core.displayhook", "IPython.core.displaypub",
+                   "IPython.core.extensions", "ipykernel.zmqshell", "ipykernel.ipkernel",
+                   "ipykernel.kernelbase", "ipykernel.kernelapp", "ipykernel.displayhook")
 PATCHED = ("bplib", "bpcourse", "IPython", "ipykernel", "numpy", "sys", "builtins", "math",
            "threading", "unittest.mock", "mock")
 MOCKS = {"unittest.mock", "mock"}
@@ -667,8 +675,8 @@ def kernel_wide(use):
             return "code", _shown(key)
         if key in IPYTHON_ATTRS - {"events"} or key == "events" and use.typ is None:
             return "ipython", _shown(key)
-    if k == "patch" and (_under(key, PATCHED) or key.startswith("IPython.shell")):
-        return "patch", _shown(key.replace("IPython.shell", "get_ipython"))
+    if k == "patch" and _under(key, PATCHED) and not key.startswith("IPython.shell"):
+        return "patch", _shown(key)
     if k == "name" and _under(key, MOCKS):
         return "patch", _shown(key)
     return None
@@ -679,6 +687,8 @@ def for_review(use):
     k, key = use.kind, use.key
     if k == "magic":
         return "magic", key
+    if k == "patch" and key.startswith("IPython.shell."):
+        return "kernel", _shown(key.replace("IPython.shell", "get_ipython"))
     if k == "deep":
         return "unreadable", "nested deeper than the grader reads"
     if k == "computed":
@@ -952,7 +962,9 @@ def apply(result, findings):
                 cell.message = said
             elif said not in cell.message:
                 cell.message = f"{cell.message} {said}"
-            cell.score, cell.status = 0.0, "failed"
+            cell.score = 0.0
+            if cell.status == "passed":   # a timeout, a crash or "not run" keeps its own word
+                cell.status = "failed"
             cell.detail = (cell.detail + " " if cell.detail else "") + f"[{f.what}]"
     result.flags = sorted(set(result.flags))
     result.score = sum(c.score for c in result.cells)

@@ -134,6 +134,7 @@ EVASIONS = {
                         "ipython", True),
     "events": ("get_ipython().events.register('pre_run_cell', print)", "ipython", True),
     "run_cell": ("get_ipython().run_cell('x = 1')", "exec", True),
+    "display publisher": ("get_ipython().display_pub.publish = print", "ipython", True),
 }
 
 
@@ -146,6 +147,11 @@ def test_each_evasion_is_found_and_scores_the_exercise_0(case):
     assert f.flag == evidence.EVASION
     assert ("nb08_backward_test" in f.tests) == zero
     assert evidence.POLICY[what][0] in ("later", "zero")
+
+
+def test_changes_to_the_kernels_own_objects_are_flagged_for_review():
+    found = kinds(findings(NB08, {}, added="s = get_ipython().kernel.session\ns.pack = repr"))
+    assert found["kernel"].flag == evidence.REVIEW and found["kernel"].tests == ()
 
 
 def test_a_kernel_wide_evasion_scores_every_exercise_after_it_0():
