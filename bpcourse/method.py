@@ -7,7 +7,10 @@ A check calls the student's function through :func:`run`, which
   differences where a formula is asked for, bplib's own version of the
   exercise (``net(x)``, ``net.backward``, ``chain_rule``, ...), or a
   reference of the checks. What counts is the code that runs, not the name
-  it is called by, so ``from bplib import jacobian as J`` is caught too;
+  it is called by, so ``from bplib import jacobian as J`` is caught too.
+  Switching the watch off (``sys.setprofile``, ``threading.setprofile``) is
+  seen when it happens, and starting a thread or a process is refused, since
+  what runs there is not watched;
 - counts calls to chosen functions (forward passes, activations) so a check
   can hold the answer to a cost ("two forward passes per parameter");
 - compares the arguments before and after, and names an answer that changed
@@ -168,6 +171,25 @@ class Rules:
             "yours, so it does not count (in grading it scores 0)", names)
 
 
+def _switches():
+    """What turns a profiler off or starts code it does not watch: {function or code: name}.
+
+    ``sys.setprofile`` is seen as it is called (a ``c_call`` event), so an
+    answer that switches the watch off and back on is still seen; a thread
+    runs without this thread's profiler, so starting one is refused too.
+    """
+    import _thread
+    import multiprocessing.process
+    import threading
+
+    off = "sys.setprofile, which turns off the check's watch"
+    thread = "a thread or process, which the check's watch does not follow"
+    return {sys.setprofile: off, sys.settrace: off,
+            _code(threading.setprofile): off, _code(threading.settrace): off,
+            _thread.start_new_thread: thread, _code(threading.Thread.start): thread,
+            _code(multiprocessing.process.BaseProcess.start): thread}
+
+
 class Tracer:
     """Record calls into chosen code objects while active (a context manager).
 
@@ -185,6 +207,7 @@ class Tracer:
         self.inside = inside
         self.called, self.counts = [], Counter()
         self._old = None
+        self._switches, self._closing = _switches(), False
 
     def _within(self, frame):
         if self.inside is None:
@@ -205,9 +228,15 @@ class Tracer:
         return False
 
     def _profile(self, frame, event, arg):
+        if event == "c_call":
+            if not self._closing and arg in self._switches and self._within(frame):
+                self.called.append(self._switches[arg])
+            return
         if event != "call":
             return
         code = frame.f_code
+        if code in self._switches and self._within(frame.f_back):
+            self.called.append(self._switches[code])
         if code in self.forbidden and self._within(frame) and not self._nested(frame):
             self.called.append(self.forbidden[code])
         if code in self.counted and self._within(frame):
@@ -223,6 +252,7 @@ class Tracer:
         self.tampered = sys.getprofile() is not self._hook
         if self.tampered:
             self.called.append("sys.setprofile, which turns off the check's watch")
+        self._closing = True   # the watch's own sys.setprofile below is not the answer's
         sys.setprofile(self._old)
         return False
 

@@ -1,0 +1,78 @@
+"""The checks' watch cannot be switched off or left behind: a profiler switched
+off and on again is seen as it happens, and an answer that starts a thread or
+a process is refused (its calls would run where the watch does not look)."""
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from solution_cells import solution_functions
+
+import bplib
+from bpcourse import nb08
+from bpcourse.method import Delegated, run
+from bpcourse.report import watch
+
+
+@pytest.fixture
+def case():
+    net = bplib.MLP([3, 5, 4, 2], sigma="tanh", seed=3)
+    trace = net.forward(np.linspace(-1, 1, 3))
+    return net, trace, np.array([0.5, -1.0])
+
+
+def in_a_thread(net, trace, dl_dxL):
+    box = []
+    t = threading.Thread(target=lambda: box.append(net.backward(trace, dl_dxL)))
+    t.start()
+    t.join()
+    return box[0]
+
+
+def in_a_pool(net, trace, dl_dxL):
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(net.backward, trace, dl_dxL).result()
+
+
+def switched_off_and_on(net, trace, dl_dxL):
+    old = sys.getprofile()
+    sys.setprofile(None)
+    grads = net.backward(trace, dl_dxL)
+    sys.setprofile(old)
+    return grads
+
+
+def threads_switched_off(net, trace, dl_dxL):
+    threading.setprofile(None)
+    return {}
+
+
+@pytest.mark.parametrize("answer, said", [
+    (in_a_thread, "a thread or process"), (in_a_pool, "a thread or process"),
+    (switched_off_and_on, "sys.setprofile"), (threads_switched_off, "sys.setprofile")])
+def test_an_answer_that_escapes_the_watch_is_refused(case, answer, said):
+    before = sys.getprofile()
+    with pytest.raises(Delegated) as e:
+        run(answer, *case, rules=nb08.RULES)
+    assert any(said in name for name in e.value.names), e.value.names
+    assert "in grading it scores 0" in str(e.value)
+    assert sys.getprofile() is before
+
+
+def test_the_hidden_tests_watch_sees_a_profiler_switched_off_and_on(case):
+    w = watch(nb08.RULES, switched_off_and_on)
+    with w:
+        switched_off_and_on(*case)
+    assert any("sys.setprofile" in name for name in w.tracer.called)
+
+
+def test_honest_answers_and_the_watchs_own_switch_are_not_refused(case):
+    honest = solution_functions()["backward"]
+    got = run(honest, *case, rules=nb08.RULES).value
+    want = case[0].backward(case[1], case[2])
+    assert all(np.allclose(got.W[l], want.W[l]) for l in want.W)
+    w = watch(nb08.RULES, honest)
+    with w:
+        honest(*case)
+    assert w.tracer.called == []
