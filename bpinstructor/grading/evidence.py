@@ -3,7 +3,7 @@
 The hidden tests run in the student's kernel, where threads, profilers, input
 transformers and patched modules can hide what an answer calls. The source
 the student submitted cannot be changed once it is in the grader's hands, so
-it is read here with Python's ``ast``, never run: every cell the student
+it is read here with Python's ``ast`` (:mod:`.source`), never run: every cell the student
 wrote or could edit (answers, and cells that are not the instructor's as
 given), for
 
@@ -26,19 +26,16 @@ names in it come from the grader's tables or from bplib itself, never from
 the student's text.
 """
 import ast
-import builtins
-import importlib
-import re
 import types
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-from IPython.core.inputtransformer2 import TransformerManager
 
 from bpcourse import method
 from bplib import activations, calculus, graph, losses, mlp
 
 from .. import cells
+from .source import MISSING, aliases, bound, code_of, loaded, parse, qual, resolve, shown, \
+    statements, uses
 
 # -- the policy ----------------------------------------------------------------------
 #
@@ -93,7 +90,6 @@ POLICY = {
     "unreadable": ("review", "review", REVIEW,
                    "a cell is not Python the grader can read ({name}); nothing in it was checked"),
 }
-
 # -- what is looked for ----------------------------------------------------------------
 
 THREADS = {"threading", "_thread", "multiprocessing", "concurrent", "asyncio", "os.fork",
@@ -139,8 +135,6 @@ INTROSPECTION = {"builtins.globals", "builtins.locals", "builtins.vars", "builti
 INTROSPECTION_ATTRS = {"__dict__", "__class__", "__bases__", "__mro__", "__self__", "__func__",
                        "__wrapped__", "__getattribute__", "__setattr__", "__reduce__",
                        "__reduce_ex__", "__loader__", "__spec__"}
-LAZY = {"__getattr__", "__getattribute__", "__del__", "__set_name__", "__init_subclass__",
-        "__class_getitem__", "__instancecheck__"}
 HARMLESS_SYS = {"sys.version", "sys.version_info", "sys.float_info", "sys.maxsize", "sys.stdout",
                 "sys.stderr", "sys.getsizeof", "sys.getrecursionlimit", "sys.platform",
                 "sys.int_info", "sys.byteorder", "sys.float_repr_style"}
@@ -150,15 +144,6 @@ AUTODIFF = {"sympy", "jax", "torch", "autograd", "tensorflow", "mpmath", "numdif
 COMPLEX = {"builtins.complex", "cmath", "numpy.complex64", "numpy.complex128", "numpy.complex_",
            "numpy.csingle", "numpy.cdouble", "numpy.clongdouble", "numpy.complexfloating",
            "numpy.imag", "numpy.real_if_close", "numpy.iscomplexobj"}
-STRIPPERS = {"numpy.asarray", "numpy.array", "numpy.copy", "numpy.ascontiguousarray",
-             "numpy.asfortranarray", "numpy.asfarray", "numpy.fromiter", "numpy.frombuffer",
-             "builtins.list", "builtins.tuple", "builtins.memoryview"}
-STRIP_ATTRS = {"tolist", "view", "base", "data", "tobytes", "ctypes", "__array__", "item", "flat"}
-# Magics that run no code of their own, and those whose code is the cell's own Python.
-SAFE_MAGICS = {"matplotlib", "pinfo", "pinfo2", "pdef", "pdoc", "who", "whos", "who_ls",
-               "precision", "page", "pwd", "history", "lsmagic", "magic", "quickref"}
-CODE_MAGICS = {"time", "timeit", "capture", "prun"}
-
 # What else in bplib gives the numbers an exercise asks for, by a function its rules
 # forbid: attributes holding stored derivatives, and modules that compute them.
 ALSO = [
@@ -211,419 +196,6 @@ class Exercise:
     also_modules: tuple = ()
 
 
-# -- reading a cell ------------------------------------------------------------------------
-
-_SAFE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,60}")
-
-
-def _shown(name):
-    """A name from the source as a code span, only when it is a plain dotted identifier."""
-    return f"`{name}`" if _SAFE_NAME.fullmatch(name or "") else "a name the grader does not show"
-
-
-def parse(source):
-    """The cell as a module of statements (IPython syntax first made Python).
-
-    Returns
-    -------
-    ast.Module or None
-        None when the cell is not Python even after IPython's transformations.
-    """
-    try:
-        python = TransformerManager().transform_cell(source)
-        return ast.parse(python)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, IndexError, TypeError):
-        return None
-
-
-def _magic(node):
-    """(kind, magic name, code string) of a ``get_ipython().run_*_magic(...)`` call, or None."""
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("run_line_magic", "run_cell_magic", "system", "getoutput")
-            and isinstance(node.func.value, ast.Call)
-            and isinstance(node.func.value.func, ast.Name)
-            and node.func.value.func.id == "get_ipython"):
-        return None
-    args = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
-            for a in node.args]
-    if node.func.attr in ("system", "getoutput"):
-        return "shell", "!", None
-    name = (args[0] or "?").lstrip("%") if args else "?"
-    body = args[-1] if node.func.attr == "run_cell_magic" and len(args) == 3 else (
-        args[1] if len(args) > 1 else None)
-    return node.func.attr, name, body
-
-
-def _line_code(line):
-    """The statements of a line magic's code (``%timeit -n 1 f(x)``: its options left out)."""
-    words = line.split(" ")
-    for i in range(min(len(words), 8)):
-        tree = parse(" ".join(words[i:]))
-        if tree is not None:
-            return tree.body
-    return []
-
-
-def statements(tree, depth=0):
-    """The cell's top-level statements, with the code of ``%%time``-like magics spliced in."""
-    out = []
-    for stmt in tree.body:
-        found = _magic(stmt.value) if isinstance(stmt, ast.Expr) else None
-        if found and found[1] in CODE_MAGICS and found[2] is not None and depth < 5:
-            inner = parse(found[2])
-            if inner is not None:
-                for s in statements(inner, depth + 1):
-                    ast.increment_lineno(s, stmt.lineno - 1)
-                    out.append(s)
-                continue
-        out.append(stmt)
-    return out
-
-
-def bound(stmt):
-    """The names a top-level statement binds in the kernel's namespace."""
-    names = set()
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {stmt.name}
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name.split(".")[0]) for a in node.names if a.name != "*"}
-        elif isinstance(node, ast.Global):
-            names |= set(node.names)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            break   # names inside a definition are its own (a `global` there is walked above)
-    return names
-
-
-def loaded(stmt):
-    """The names a statement reads from the kernel's namespace (a function's own names left out)."""
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-        outside = stmt.args.defaults + stmt.args.kw_defaults + getattr(stmt, "decorator_list", [])
-        inside = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
-                  and isinstance(n.ctx, ast.Load)}
-        declared = {n for g in ast.walk(stmt) if isinstance(g, ast.Global) for n in g.names}
-        own = {a.arg for a in ast.walk(stmt.args) if isinstance(a, ast.arg)} | {
-            n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        return (inside - (own - declared)) | set().union(*[loaded(o) for o in outside if o])
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
-# -- names: what an expression is, as a dotted name ------------------------------------------
-
-def aliases(stmts, into=None):
-    """name -> set of dotted names, from imports and plain assignments (all cells, any order)."""
-    table = into if into is not None else {}
-    for _ in range(3):   # a chain of aliases (a = bplib; b = a.mlp) settles in a few rounds
-        for stmt in stmts:
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Import):
-                    for a in node.names:
-                        if a.asname:
-                            table.setdefault(a.asname, set()).add(a.name)
-                        else:
-                            top = a.name.split(".")[0]
-                            table.setdefault(top, set()).add(top)
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    for a in node.names:
-                        if a.name == "*":
-                            for name in _public(node.module):
-                                table.setdefault(name, set()).add(f"{node.module}.{name}")
-                        else:
-                            table.setdefault(a.asname or a.name, set()).add(f"{node.module}.{a.name}")
-                elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
-                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                    quals = qual(node.value, table) if node.value is not None else set()
-                    for t in targets:
-                        if isinstance(t, ast.Name) and quals:
-                            table.setdefault(t.id, set()).update(quals)
-    return table
-
-
-@lru_cache(maxsize=None)
-def _public(module):
-    """The names ``from module import *`` binds, for bplib's and the course's modules."""
-    obj = _object(module)
-    if not isinstance(obj, types.ModuleType):
-        return ()
-    return tuple(getattr(obj, "__all__", [n for n in vars(obj) if not n.startswith("_")]))
-
-
-_BUILTINS = set(dir(builtins))
-
-
-def qual(node, table):
-    """The dotted names ``node`` may stand for (empty when the grader cannot tell)."""
-    if isinstance(node, ast.Name):
-        if node.id in table:
-            return set(table[node.id])
-        if node.id == "get_ipython":
-            return {"IPython.get_ipython"}
-        if node.id == "__builtins__":
-            return {"builtins"}
-        return {f"builtins.{node.id}"} if node.id in _BUILTINS else set()
-    if isinstance(node, ast.Attribute):
-        return {f"{q}.{node.attr}" for q in qual(node.value, table)}
-    if isinstance(node, ast.Call):
-        called = qual(node.func, table)
-        if called & {"IPython.get_ipython", "IPython.core.getipython.get_ipython"}:
-            return {"IPython.shell"}
-        text = _literal(node.args[1]) if len(node.args) > 1 else None
-        if "builtins.getattr" in called and node.args and text:
-            return {f"{q}.{text}" for q in qual(node.args[0], table)}
-        text = _literal(node.args[0]) if node.args else None
-        if called & {"importlib.import_module", "builtins.__import__"} and text:
-            return {text}
-        return set()
-    if isinstance(node, ast.Subscript):
-        key = _literal(node.slice)
-        base = qual(node.value, table)
-        if key and "sys.modules" in base:
-            return {key}
-        if key and "builtins" in base:   # __builtins__["exec"]
-            return {f"builtins.{key}"}
-        if key:
-            return {q[:-len(".__dict__")] + "." + key for q in base if q.endswith(".__dict__")}
-    return set()
-
-
-def _literal(node):
-    """A string the source spells out, or None."""
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
-_MISSING = object()
-
-
-@lru_cache(maxsize=4096)
-def _object(dotted):
-    """The object of bplib or bpcourse a dotted name names, or _MISSING (nothing else is imported)."""
-    parts = dotted.split(".")
-    if parts[0] not in ("bplib", "bpcourse") or not all(p.isidentifier() for p in parts):
-        return _MISSING
-    obj, i = None, len(parts)
-    while i > 0:
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-            break
-        except ImportError:
-            i -= 1
-        except Exception:   # a module of the course that fails to import says nothing
-            return _MISSING
-    for p in parts[i:]:
-        obj = getattr(obj, p, _MISSING)
-        if obj is _MISSING:
-            return _MISSING
-    return obj
-
-
-def _code_of(obj):
-    """The code objects that run when ``obj`` is called (a class: its __init__ and __call__)."""
-    if isinstance(obj, type):
-        return {c for c in (_code_of(getattr(obj, "__init__", None)) |
-                            _code_of(getattr(obj, "__call__", None)))}
-    try:
-        return {method._code(obj)}
-    except AttributeError:
-        return set()
-
-
-# -- what a statement does ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Use:
-    """A fact about a statement: kind, a key (a dotted name, an attribute), its line."""
-    kind: str
-    key: str
-    line: int
-    typ: object = None
-
-
-class _Reader(ast.NodeVisitor):
-    """Collect the :class:`Use` facts of one top-level statement."""
-
-    def __init__(self, table, top_level):
-        self.table, self.uses = table, []
-        self.types, self.params = {}, set()
-        self.top_level = top_level    # names bound here rebind the kernel's own
-
-    def use(self, kind, key, node, typ=None):
-        self.uses.append(Use(kind, key, getattr(node, "lineno", 0), typ))
-
-    # the type of a receiver, as far as the course's notation tells it
-    def type_of(self, node):
-        if isinstance(node, ast.Name):
-            if node.id in self.types:
-                return self.types[node.id]
-            if node.id == "net":         # the lecture's name for the network, in every signature
-                return mlp.MLP
-            if node.id in ("self", "cls"):
-                return "self"
-        if isinstance(node, ast.Attribute) and node.attr == "net":
-            return mlp.MLP               # self.net, kept by an object of the student's
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr == "activation":
-            return activations.Activation
-        for q in qual(node, self.table):
-            obj = _object(q)
-            if isinstance(obj, calculus.Function) or (
-                    obj is not _MISSING and not callable(obj) and not isinstance(obj, types.ModuleType)):
-                return type(obj)
-        return None
-
-    def learn_types(self, stmt):
-        seen = {}
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                    and isinstance(node.targets[0], ast.Name):
-                seen.setdefault(node.targets[0].id, set()).add(self.type_of(node.value))
-            elif isinstance(node, ast.arg):
-                self.params.add(node.arg)
-        self.types = {n: t.pop() for n, t in seen.items() if len(t) == 1 and None not in t}
-
-    def generic_visit(self, node):
-        for q in qual(node, self.table) if isinstance(node, (ast.Name, ast.Attribute)) else ():
-            self.use("name", q, node)
-        super().generic_visit(node)
-
-    def visit_Import(self, node):
-        for a in node.names:
-            self.use("name", a.name, node)
-            if self.top_level:   # the name bound, and the module it is bound to
-                self.use("rebind", a.asname or a.name.split(".")[0], node,
-                         a.name if a.asname else a.name.split(".")[0])
-
-    def visit_ImportFrom(self, node):
-        if node.module and not node.level:
-            self.use("name", node.module, node)
-            for a in node.names:
-                if a.name != "*":
-                    self.use("name", f"{node.module}.{a.name}", node)
-                    if self.top_level:
-                        self.use("rebind", a.asname or a.name, node, f"{node.module}.{a.name}")
-
-    def visit_Attribute(self, node):
-        if not qual(node.value, self.table):
-            self.use("attr", node.attr, node, self.type_of(node.value))
-        elif not qual(node, self.table):   # defensive: a known base always gives a name
-            self.use("attr", node.attr, node)
-        if node.attr in STRIP_ATTRS and isinstance(node.value, ast.Name) \
-                and node.value.id in self.params:
-            self.use("strip", f".{node.attr}", node)
-        self.generic_visit(node)
-
-    def visit_Constant(self, node):
-        if isinstance(node.value, complex):
-            self.use("complex", "a literal like 1j", node)
-
-    def visit_Call(self, node):
-        called = qual(node.func, self.table)
-        found = _magic(node)
-        if found:
-            kind, name, _ = found
-            if kind == "shell":
-                self.use("magic", "shell command `!`", node)
-            elif name not in SAFE_MAGICS and name not in CODE_MAGICS:
-                self.use("magic", f"magic %{name}" if _SAFE_NAME.fullmatch(name) else "a magic", node)
-            elif name in CODE_MAGICS and kind == "run_line_magic" and len(node.args) > 1:
-                for stmt in _line_code(_literal(node.args[1]) or ""):
-                    self.visit(stmt)
-        if called & {"builtins.getattr", "builtins.setattr", "builtins.delattr",
-                     "builtins.hasattr"} and len(node.args) > 1 and _literal(node.args[1]) is None:
-            self.use("computed", "getattr or setattr with a computed name", node)
-        if "builtins.getattr" in called and len(node.args) > 1 and _literal(node.args[1]) \
-                and not qual(node.args[0], self.table):   # getattr(net, "backward") is net.backward
-            self.use("attr", _literal(node.args[1]), node, self.type_of(node.args[0]))
-        if called & {"builtins.setattr", "builtins.delattr"} and node.args:
-            for q in qual(node.args[0], self.table):
-                self.use("patch", q + "." + (_literal(node.args[1]) or "?")
-                         if len(node.args) > 1 else q, node)
-        if called & STRIPPERS and node.args and isinstance(node.args[0], ast.Name) \
-                and node.args[0].id in self.params:
-            self.use("strip", sorted(called & STRIPPERS)[0].replace("numpy.", "np.")
-                     .replace("builtins.", ""), node)
-        typ = self.type_of(node.func) if isinstance(node.func, ast.Name) else None
-        if isinstance(typ, type):
-            self.use("call", "__call__", node, typ)
-        self.generic_visit(node)
-
-    def _targets(self, targets, node):
-        for t in targets:
-            for sub in ast.walk(t):
-                if isinstance(sub, (ast.Attribute, ast.Subscript)):
-                    for q in qual(sub.value, self.table):
-                        key = q + "." + (sub.attr if isinstance(sub, ast.Attribute) else
-                                         (_literal(sub.slice) or "[]"))
-                        self.use("patch", key, node)
-                elif isinstance(sub, ast.Name) and self.top_level:
-                    self.use("rebind", sub.id, node)
-
-    def visit_Assign(self, node):
-        self._targets(node.targets, node)
-        self.generic_visit(node)
-
-    def visit_AugAssign(self, node):
-        self._targets([node.target], node)
-        self.generic_visit(node)
-
-    def visit_AnnAssign(self, node):
-        self._targets([node.target], node)
-        self.generic_visit(node)
-
-    def visit_Delete(self, node):
-        self._targets(node.targets, node)
-        self.generic_visit(node)
-
-    def visit_Global(self, node):
-        for name in node.names:
-            self.use("rebind", name, node)
-
-    def _definition(self, node):
-        if self.top_level:
-            self.use("rebind", node.name, node)
-        top, self.top_level = self.top_level, False
-        self.generic_visit(node)
-        self.top_level = top
-
-    def visit_FunctionDef(self, node):
-        self._definition(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_ClassDef(self, node):
-        for item in node.body:
-            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in LAZY:
-                self.use("lazy", item.name, item)
-        self._definition(node)
-
-    def visit_For(self, node):
-        self._targets([node.target], node)
-        self.generic_visit(node)
-
-    def visit_With(self, node):
-        for item in node.items:
-            if item.optional_vars is not None:
-                self._targets([item.optional_vars], node)
-        self.generic_visit(node)
-
-    def visit_Lambda(self, node):
-        top, self.top_level = self.top_level, False
-        self.generic_visit(node)
-        self.top_level = top
-
-
-def uses(stmt, table):
-    """The facts of one top-level statement."""
-    reader = _Reader(table, top_level=True)
-    try:
-        reader.learn_types(stmt)
-        reader.visit(stmt)
-    except RecursionError:   # nested deeper than the grader follows: looked at by hand
-        return [Use("deep", "", getattr(stmt, "lineno", 0))]
-    return reader.uses
-
-
 # -- from facts to findings ----------------------------------------------------------------
 
 def _under(name, roots):
@@ -642,7 +214,7 @@ def _private_attributes():
     for module in ("bplib.calculus", "bplib.activations", "bplib.losses", "bplib.mlp",
                    "bplib.graph", "bplib.gradcheck", "bplib.train", "bplib._check",
                    "bpcourse.method", "bpcourse.report"):
-        obj = _object(module)
+        obj = resolve(module)
         if isinstance(obj, types.ModuleType):
             for n, v in vars(obj).items():
                 names.add(n)
@@ -656,29 +228,29 @@ def kernel_wide(use):
     k, key = use.kind, use.key
     if k == "name":
         if _under(key, PROFILERS):
-            return "profiler", _shown(key)
+            return "profiler", shown(key)
         if _under(key, THREADS):
-            return "threads", _shown(key)
+            return "threads", shown(key)
         if _under(key, EXECUTORS):
-            return "exec", _shown(key.replace("builtins.", "").replace("IPython.shell", "get_ipython"))
+            return "exec", shown(key.replace("builtins.", "").replace("IPython.shell", "get_ipython"))
         if _under(key, CODE):
-            return "code", _shown(key)
+            return "code", shown(key)
         if _under(key, IMPORTS):
-            return "import", _shown(key.replace("builtins.", ""))
+            return "import", shown(key.replace("builtins.", ""))
         if _under(key, IPYTHON_MODULES) or key.startswith("IPython.shell.") and \
                 key.split(".")[2] in IPYTHON_ATTRS:
-            return "ipython", _shown(key.split(".")[2] if key.startswith("IPython.shell.") else key)
+            return "ipython", shown(key.split(".")[2] if key.startswith("IPython.shell.") else key)
         if key.split(".")[-1] in CODE_ATTRS:
             return "code", f"`{key.split('.')[-1]}`"
     if k == "attr":
         if key in CODE_ATTRS or key.startswith("co_"):
-            return "code", _shown(key)
+            return "code", shown(key)
         if key in IPYTHON_ATTRS - {"events"} or key == "events" and use.typ is None:
-            return "ipython", _shown(key)
+            return "ipython", shown(key)
     if k == "patch" and _under(key, PATCHED) and not key.startswith("IPython.shell"):
-        return "patch", _shown(key)
+        return "patch", shown(key)
     if k == "name" and _under(key, MOCKS):
-        return "patch", _shown(key)
+        return "patch", shown(key)
     return None
 
 
@@ -688,7 +260,7 @@ def for_review(use):
     if k == "magic":
         return "magic", key
     if k == "patch" and key.startswith("IPython.shell."):
-        return "kernel", _shown(key.replace("IPython.shell", "get_ipython"))
+        return "kernel", shown(key.replace("IPython.shell", "get_ipython"))
     if k == "deep":
         return "unreadable", "nested deeper than the grader reads"
     if k == "computed":
@@ -696,18 +268,18 @@ def for_review(use):
     if k == "lazy":
         return "introspection", f"a class that defines `{key}`"
     if k == "attr" and key in INTROSPECTION_ATTRS:
-        return "introspection", _shown(key)
+        return "introspection", shown(key)
     if k == "name" and _under(key, PROCESSES):
-        return "process", _shown(key)
+        return "process", shown(key)
     if k == "name" and (_under(key, INTROSPECTION) or key == "builtins"
                         or key.startswith("sys.") and not _under(key, HARMLESS_SYS)):
-        return "introspection", _shown(key.replace("builtins.", ""))
+        return "introspection", shown(key.replace("builtins.", ""))
     if k == "name" and _under(key, ("inspect",)):
-        return "inspect", _shown(key)
+        return "inspect", shown(key)
     if k == "name" and _under(key, ("bplib", "bpcourse")) and _private(key):
-        return "private", _shown(key)
+        return "private", shown(key)
     if k == "attr" and key in _private_attributes() and use.typ != "self":
-        return "private", _shown(key)
+        return "private", shown(key)
     return None
 
 
@@ -715,20 +287,20 @@ def in_answer(use, ex):
     """(what, name) for a fact that speaks against the answer of exercise ``ex``, or None."""
     k, key = use.kind, use.key
     if k == "name":
-        obj = _object(key)
-        if obj is not _MISSING:
-            hit = [ex.forbidden[c] for c in _code_of(obj) if c in ex.forbidden]
+        obj = resolve(key)
+        if obj is not MISSING:
+            hit = [ex.forbidden[c] for c in code_of(obj) if c in ex.forbidden]
             if hit:
                 return "delegated", hit[0]
         if _under(key, ex.also_modules) or key.split(".")[-1] in ex.also and _under(key, ("bplib",)):
-            return "delegated", _shown(key)
+            return "delegated", shown(key)
         if ex.derivative and _under(key, AUTODIFF):
-            return "autodiff", _shown(key)
+            return "autodiff", shown(key)
         if ex.derivative and _under(key, COMPLEX):
-            return "complex", _shown(key.replace("builtins.", "").replace("numpy.", "np."))
+            return "complex", shown(key.replace("builtins.", "").replace("numpy.", "np."))
     if k == "attr" and isinstance(use.typ, type):
         member = getattr(use.typ, key, None)
-        hit = [ex.forbidden[c] for c in _code_of(member) if c in ex.forbidden] if member else []
+        hit = [ex.forbidden[c] for c in code_of(member) if c in ex.forbidden] if member else []
         if hit:
             return "delegated", hit[0]
         if key in ex.also and use.typ.__module__.startswith("bplib"):
@@ -741,14 +313,14 @@ def in_answer(use, ex):
         if ex.derivative and key in ("imag", "real") :
             return "complex", f"`.{key}`"
     if k == "call" and isinstance(use.typ, type):
-        hit = [ex.forbidden[c] for c in _code_of(use.typ.__call__) if c in ex.forbidden] \
+        hit = [ex.forbidden[c] for c in code_of(use.typ.__call__) if c in ex.forbidden] \
             if hasattr(use.typ, "__call__") else []
         forward = getattr(use.typ, "forward", None)
-        hit += [ex.forbidden[c] for c in _code_of(forward) if c in ex.forbidden] if forward else []
+        hit += [ex.forbidden[c] for c in code_of(forward) if c in ex.forbidden] if forward else []
         if hit:
             return "delegated", hit[0]
     if k == "strip" and ex.methodical:
-        return "stripped", _shown(key)
+        return "stripped", shown(key)
     return None
 
 
@@ -791,7 +363,7 @@ def exercises(solution):
                     called.add(node.func.id)
                 if called & {"bpcourse.report.watch", "watch"} and node.args:
                     for q in qual(node.args[0], table):
-                        obj = _object(q)
+                        obj = resolve(q)
                         rules = obj if isinstance(obj, method.Rules) else rules
                 if called & {"bpcourse.report.hold_to_method", "hold_to_method"}:
                     methodical = True
@@ -811,7 +383,7 @@ def _exercise(test, answers, rules, methodical):
     for cls in CLASSES:
         for attr in methods:
             member = getattr(cls, attr, None)
-            if member is not None and not (_code_of(member) & set(forbidden)):
+            if member is not None and not (code_of(member) & set(forbidden)):
                 shared.add(attr)
     also, also_modules = set(), ()
     for trigger, attrs, modules in ALSO:
