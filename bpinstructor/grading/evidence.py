@@ -283,8 +283,12 @@ def for_review(use):
     return None
 
 
-def in_answer(use, ex):
-    """(what, name) for a fact that speaks against the answer of exercise ``ex``, or None."""
+def in_answer(use, ex, own=frozenset()):
+    """(what, name) for a fact that speaks against the answer of exercise ``ex``, or None.
+
+    ``own``: attribute names the student's own classes define (their ``.grad``
+    is theirs, so on an object the grader cannot name it is only for review).
+    """
     k, key = use.kind, use.key
     if k == "name":
         obj = resolve(key)
@@ -307,10 +311,12 @@ def in_answer(use, ex):
             return "delegated", f"`.{key}`, a derivative bplib stores"
     elif k == "attr" and use.typ is None:
         if key in ex.methods:
-            return ("maybe delegated", key) if key in ex.shared else ("delegated", ex.methods[key])
+            return ("maybe delegated", key) if key in ex.shared or key in own else \
+                ("delegated", ex.methods[key])
         if key in ex.also:
-            return "delegated", f"`.{key}`, a derivative bplib stores"
-        if ex.derivative and key in ("imag", "real") :
+            return ("maybe delegated", key) if key in own else \
+                ("delegated", f"`.{key}`, a derivative bplib stores")
+        if ex.derivative and key == "imag":
             return "complex", f"`.{key}`"
     if k == "call" and isinstance(use.typ, type):
         hit = [ex.forbidden[c] for c in code_of(use.typ.__call__) if c in ex.forbidden] \
@@ -433,6 +439,7 @@ def read(solution, nb):
     """
     mine = editable(nb, solution)
     trees = {i: _cell_tree(c) for i, c in enumerate(nb.cells) if c.cell_type == "code"}
+    own = _own_attributes(trees[i] for i in mine if trees[i] is not None)
     stmts = {i: statements(t) if t is not None else [] for i, t in trees.items()}
     table = aliases([s for i in stmts for s in stmts[i]])
     tests = [(i, cells.grade_id(c)) for i, c in enumerate(nb.cells) if cells.kind(c) == "test"]
@@ -462,7 +469,7 @@ def read(solution, nb):
             for use in facts[i, k]:
                 if kernel_wide(use):
                     continue   # judged below, for every test after it
-                judged = in_answer(use, ex) or for_review(use)
+                judged = in_answer(use, ex, own) or for_review(use)
                 if judged and POLICY[judged[0]][0] in ("zero", "review"):
                     add(*_place(judged, i, use), hit=[ex.test] if POLICY[judged[0]][0] == "zero" else ())
     for (i, k), found_uses in facts.items():
@@ -478,6 +485,20 @@ def read(solution, nb):
                 if judged and POLICY[judged[0]][1] == "review":
                     add(*_place(judged, i, use))
     return sorted(found.values(), key=lambda f: (f.cell, f.line, f.what))
+
+
+def _own_attributes(trees):
+    """Attribute names the student's classes define: their methods, and what ``self.x =`` sets."""
+    names = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                names |= {item.name for item in node.body
+                          if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
+                    and isinstance(node.value, ast.Name) and node.value.id == "self":
+                names.add(node.attr)
+    return frozenset(names)
 
 
 def _place(judged, i, use):

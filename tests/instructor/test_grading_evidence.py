@@ -228,6 +228,23 @@ def test_what_an_exercise_forbids_is_found(case):
         assert found[what].tests == (gid + "_test",)
 
 
+def test_a_students_own_nodes_with_grad_are_theirs():
+    own = ("class Node:\n    def __init__(self, v):\n        self.v, self.grad = v, 0.0\n"
+           "def graph_gradients(x, w):\n    n = Node(x)\n    n.grad = 2 * x\n"
+           "    return {'x': n.grad}")
+    found = kinds(findings(NB06, {"nb06_graph": own}))
+    assert set(found) == {"maybe delegated"} and found["maybe delegated"].tests == ()
+    bplibs = "def graph_gradients(x, w):\n    return {'x': x.grad}"
+    assert kinds(findings(NB06, {"nb06_graph": bplibs}))["delegated"].tests == ("nb06_graph_test",)
+
+
+def test_calling_the_network_is_its_forward_pass():
+    source = "def forward(net, x):\n    return net(x)"
+    found = kinds(findings("04_forward_pass.ipynb", {"nb04_forward": source}))
+    assert "forward pass" in found["delegated"].name
+    assert found["delegated"].tests == ("nb04_forward_test",)
+
+
 def test_forbidden_calls_in_a_helper_of_another_cell_count_against_the_answer_that_uses_it():
     found = kinds(findings(NB08, {"nb08_backward": BACKWARD.format("helper(net, trace, dl_dxL)")},
                            added="def helper(net, t, d):\n    return net.backward(t, d)"))
