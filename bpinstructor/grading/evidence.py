@@ -35,7 +35,7 @@ from bplib import activations, calculus, graph, losses, mlp
 
 from .. import cells
 from .source import MISSING, aliases, bound, code_of, loaded, parse, qual, resolve, shown, \
-    statements, uses
+    statements, too_deep, uses
 
 # -- the policy ----------------------------------------------------------------------
 #
@@ -461,6 +461,8 @@ def read(solution, nb):
     for i in mine:
         if trees[i] is None:
             add("unreadable", i, 1, "a syntax error, or syntax of a newer Python")
+        elif any(too_deep(s) for s in trees[i].body):
+            add("unreadable", i, 1, "nested deeper than the grader reads")
     reached = set()
     for ex in exercises(solution):
         where = [i for i in mine if cells.grade_id(nb.cells[i]) in ex.answers]

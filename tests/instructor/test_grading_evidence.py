@@ -285,6 +285,9 @@ def test_unreadable_cells_and_magics_do_not_crash_the_reading():
     assert found["magic"].flag == evidence.REVIEW and found["magic"].tests == ()
     deep = "x = " + "(" * 5000 + "1" + ")" * 5000
     assert {f.what for f in findings(NB08, {}, added=deep)} == {"unreadable"}
+    # a statement Python reads but nested deeper than the grader follows hides nothing beside it
+    found = kinds(findings(NB08, {}, added="y = x" + ".a" * 1000 + "\nimport threading"))
+    assert found["unreadable"].tests == () and found["threads"].tests
 
 
 def test_the_reason_is_the_graders_own_words():
