@@ -503,3 +503,27 @@ def test_softmax_cross_entropy_delta(student_fn):
                 raise AssertionError(f"on {what}: {message}")
         raise AssertionError(f"on {what}: your dl/ds^(L) is not J^T dl/dx^(L): work the product "
                              "out on paper, entry j, and use sum_k y_k = 1")
+
+
+# --- vanishing gradients: |delta^(l)| beside |dl/dW^(l)| ----------------------------------------
+
+def layer_norms(sigma, depth=10, width=32, N=64, seed=0):
+    """|delta^(l)| and |dl/dW^(l)| for l = 1..depth, on bplib.vanishing's network.
+
+    The network, samples and loss are those of
+    ``bplib.vanishing.layer_gradient_norms`` (weights W^(l)_jk ~ N(0, 1/d_{l-1}),
+    the quadratic loss on N samples); delta^(l) = dl/ds^(l) is what BP2 carries
+    from layer to layer, dl/dW^(l) = delta^(l) (x^(l-1))^T also holds x^(l-1).
+
+    Returns
+    -------
+    (array (depth,), array (depth,))
+        Frobenius norms of dl/ds^(l) (shape (N, d_l)) and of dl/dW^(l), l = 1..depth.
+    """
+    net = MLP([width] * (depth + 1), sigma=sigma, output_sigma="identity", seed=seed)
+    rng = np.random.default_rng(seed)
+    X, Y = rng.normal(size=(N, width)), rng.normal(size=(N, width))
+    grads = net.gradients(X, Y, "quadratic", input_gradient=False)
+    layers = range(1, depth + 1)
+    return (np.array([np.linalg.norm(grads.s[l]) for l in layers]),
+            np.array([np.linalg.norm(grads.W[l]) for l in layers]))

@@ -141,3 +141,18 @@ def test_a_box_with_printed_figures_takes_them_at_their_precision():
     assert box.check("0.305").status == "close"
     assert box.check("0.2").status == "wrong"
     assert AnswerBox(exact).check("0.308").status != "right"   # without digits: to 1e-6
+
+
+def test_the_vanishing_cell_plots_delta_beside_the_weights_gradient():
+    """nb08.layer_norms: |dl/dW^(l)| is bplib.vanishing's; |delta^(l)| shrinks where it looks flat."""
+    import numpy as np
+
+    from bplib.vanishing import layer_gradient_norms
+    for name in ("sigmoid", "tanh", "relu"):
+        delta, W = nb08.layer_norms(name, depth=10)
+        assert np.allclose(W, layer_gradient_norms(name, depth=10))
+        assert delta[0] < delta[-1]                        # delta shrinks towards layer 1
+    delta, W = nb08.layer_norms("tanh", depth=10)
+    assert delta[0] / delta[-1] < 0.5 < W[0] / W[-1]       # shrinks 4x, while dl/dW looks flat
+    delta, _ = nb08.layer_norms("sigmoid", depth=10)
+    assert delta[0] / delta[-1] < 1e-4                     # about a million, not thousands
