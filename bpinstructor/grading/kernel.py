@@ -73,7 +73,11 @@ def stop_all():
 # it; the process also enters its memory cgroup first, when there is one
 # (if it may not, the watchdog alone holds the limit). It dies with the
 # grader (PR_SET_PDEATHSIG, kept across exec), and gives up if the grader
-# died before it could ask: nothing it starts outlives the grader.
+# died before it could ask. PR_SET_PDEATHSIG leaves a gap: bwrap clears it
+# when it drops its privileges, and a sandbox still being set up waits for
+# bwrap's signal, forever if bwrap died first. So a watcher forked here ends
+# the whole process group (bwrap and a sandbox not yet in a session of its
+# own) once the grader's pipe closes: nothing started here outlives the grader.
 _LAUNCH = (
     "import ctypes, os, resource, signal, sys\n"
     "ctypes.CDLL(None).prctl(1, signal.SIGKILL)\n"
@@ -85,7 +89,12 @@ _LAUNCH = (
     "try:\n"
     "    if sys.argv[3]: open(sys.argv[3], 'w').write(str(os.getpid()))\n"
     "except OSError: pass\n"
-    "os.execv(sys.argv[5], sys.argv[5:])\n"
+    "me = os.getpid()\n"
+    "if os.fork() == 0:\n"
+    "    os.read(int(sys.argv[5]), 1)\n"
+    "    if os.getpgid(0) == me: os.killpg(me, signal.SIGKILL)\n"
+    "    os._exit(0)\n"
+    "os.execv(sys.argv[6], sys.argv[6:])\n"
 )
 
 
@@ -151,7 +160,7 @@ class _LimitedKernelManager(AsyncKernelManager):
                    + [sys.executable, "-c", _WATCH, str(_alive_fd())] + cmd)
         procs = str(self.cgroup / "cgroup.procs") if self.cgroup else ""
         return [sys.executable, "-c", _LAUNCH, str(self.memory_mb), str(self.file_mb),
-                procs, str(os.getpid())] + cmd
+                procs, str(os.getpid()), str(_alive_fd())] + cmd
 
 
 class Bounds:

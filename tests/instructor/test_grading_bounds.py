@@ -348,3 +348,51 @@ def _kernels(seed):
         except OSError:
             continue
     return found
+
+
+# A stand-in grader that launches, as the grader does, a command whose own child
+# has no parent-death signal (as a sandbox still being set up when bwrap dies),
+# then waits to be killed.
+COMMAND = "import os, time\nif os.fork() == 0:\n    time.sleep(600)\ntime.sleep(600)"
+STAND_IN = f'''import os, subprocess, sys
+from bpinstructor.grading import kernel
+launch = [sys.executable, "-c", kernel._LAUNCH, "0", "200", "", str(os.getpid()),
+          str(kernel._alive_fd()), sys.executable, "-c", {COMMAND!r}, sys.argv[1]]
+subprocess.Popen(launch, pass_fds=(kernel._alive_fd(),), start_new_session=True)
+print("launched", flush=True)
+sys.stdin.read()
+'''
+
+
+def test_what_a_kernel_launch_starts_dies_with_the_grader():
+    import uuid
+
+    mark = uuid.uuid4().hex
+    grader = subprocess.Popen([sys.executable, "-c", STAND_IN, mark], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert grader.stdout.readline() == "launched\n"
+        deadline = time.monotonic() + 120
+        while len(_running(mark)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(_running(mark)) == 2  # the command and its child
+    finally:
+        grader.kill()
+        grader.wait(timeout=60)
+    deadline = time.monotonic() + 120
+    while _running(mark) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _running(mark), "a process the launch started outlived the grader"
+
+
+def _running(mark):
+    """The processes running COMMAND with ``mark``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args[2:4] == [COMMAND.encode(), mark.encode()]:
+            found.append(proc.name)
+    return found
