@@ -92,7 +92,7 @@ def _imports(path):
     return names
 
 
-@pytest.mark.parametrize("room, tests", zip(ROOMS, ["instructor", "course", "library"]))
+@pytest.mark.parametrize("room, tests", list(zip(ROOMS, ["instructor", "course", "library"])))
 def test_imports_run_one_way(room, tests):
     """A room, and the tests of that room, import only that room and the rooms after it."""
     later_rooms_only = set(ROOMS[:ROOMS.index(room)])
