@@ -577,7 +577,7 @@ def plot_layer_gradients(norms, ax=None):
     ax.set_xticks(range(1, L + 1))
     ax.set_xlabel("layer l (1 = next to the input)")
     ax.set_ylabel(r"$\|\partial l / \partial W^{(l)}\|$")
-    ax.set_title(f"gradients by layer at depth L = {L}; sigmoid: $\\sigma' \\leq 1/4$")
+    ax.set_title(f"gradients by layer at depth L = {L}")  # the bound on sigma' is an exercise's answer
     ax.legend()
     describe(ax.lines[-len(norms)], "|dl/dW^(l)| by layer on a log scale: " + "; ".join(said))
     return ax
