@@ -291,17 +291,22 @@ def test_the_dev_folder_is_read_only_and_shm_small(need):
     assert int(lines[2]) == sandbox.SHM_MB * 2**20
 
 
-def _processes_with(seed):
-    """Processes of a grading run with ``seed``: launchers, sandboxes, kernels, their children."""
+def _processes(what, keep):
+    """The pids whose /proc file ``what`` (split at NUL bytes) passes ``keep``."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
-            env = (proc / "environ").read_bytes().split(b"\0")
+            fields = (proc / what).read_bytes().split(b"\0")
         except OSError:
             continue
-        if f"{kernel.SEED_VARIABLE}={seed}".encode() in env:
+        if keep(fields):
             found.append(proc.name)
     return found
+
+
+def _processes_with(seed):
+    """Processes of a grading run with ``seed``: launchers, sandboxes, kernels, their children."""
+    return _processes("environ", lambda env: f"{kernel.SEED_VARIABLE}={seed}".encode() in env)
 
 
 SLEEPS = "import time\ntime.sleep(600)\n" + SIGMOID
@@ -387,12 +392,4 @@ def test_what_a_kernel_launch_starts_dies_with_the_grader():
 
 def _running(mark):
     """The processes running COMMAND with ``mark``."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            args = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if args[2:4] == [COMMAND.encode(), mark.encode()]:
-            found.append(proc.name)
-    return found
+    return _processes("cmdline", lambda args: args[2:4] == [COMMAND.encode(), mark.encode()])
