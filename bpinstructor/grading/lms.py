@@ -41,6 +41,24 @@ def _title(notebook):
     return notebook.removesuffix(".ipynb")
 
 
+def _write(results, path, head, points_possible, ids):
+    """Write ``head`` + a column per notebook, an optional row of points possible
+    (``points_possible`` names its first cell, the others before the notebooks are
+    empty), then per student the cells ``ids(student)`` and a score per notebook."""
+    by_student, worth = _table(results)
+    notebooks = sorted(worth)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(head + [_cell(_title(n)) for n in notebooks])
+        if points_possible:
+            out.writerow([points_possible] + [""] * (len(head) - 1)
+                         + [_points(worth[n]) for n in notebooks])
+        for student in sorted(by_student):
+            got = by_student[student]
+            out.writerow(ids(_cell(student))
+                         + [_points(got[n]["score"]) if n in got else "" for n in notebooks])
+
+
 def write_canvas(results, path):
     """Write Canvas's gradebook import CSV.
 
@@ -50,16 +68,7 @@ def write_canvas(results, path):
         ``{(student, notebook): (row, cells)}``, as ``shards.read`` returns.
     path : pathlib.Path
     """
-    by_student, worth = _table(results)
-    notebooks = sorted(worth)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
-        out.writerow(CANVAS_COLUMNS + [_cell(_title(n)) for n in notebooks])
-        out.writerow([CANVAS_POINTS, "", "", "", ""] + [_points(worth[n]) for n in notebooks])
-        for student in sorted(by_student):
-            got = by_student[student]
-            out.writerow([_cell(student), "", "", _cell(student), ""]
-                         + [_points(got[n]["score"]) if n in got else "" for n in notebooks])
+    _write(results, path, CANVAS_COLUMNS, CANVAS_POINTS, lambda name: [name, "", "", name, ""])
 
 
 def write_moodle(results, path):
@@ -71,12 +80,4 @@ def write_moodle(results, path):
         ``{(student, notebook): (row, cells)}``, as ``shards.read`` returns.
     path : pathlib.Path
     """
-    by_student, worth = _table(results)
-    notebooks = sorted(worth)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
-        out.writerow([MOODLE_USER] + [_cell(_title(n)) for n in notebooks])
-        for student in sorted(by_student):
-            got = by_student[student]
-            out.writerow([_cell(student)]
-                         + [_points(got[n]["score"]) if n in got else "" for n in notebooks])
+    _write(results, path, [MOODLE_USER], None, lambda name: [name])
