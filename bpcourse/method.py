@@ -7,7 +7,9 @@ A check calls the student's function through :func:`run`, which
   differences where a formula is asked for, bplib's own version of the
   exercise (``net(x)``, ``net.backward``, ``chain_rule``, ...), or a
   reference of the checks. What counts is the code that runs, not the name
-  it is called by, so ``from bplib import jacobian as J`` is caught too.
+  it is called by, so ``from bplib import jacobian as J`` is caught too, and
+  a reference's body copied into new code (``exec(inspect.getsource(f))``)
+  is known by its bytecode, numbers and global names;
   Switching the watch off (``sys.setprofile``, ``threading.setprofile``) is
   seen when it happens, and starting a thread or a process is refused, since
   what runs there is not watched;
@@ -58,9 +60,13 @@ AssertionError for an input changed in place; :func:`as_array` and
 hold an answer to the same rules by calling ``run`` and showing the error's
 text.
 """
+import dis
 import inspect
+import linecache
+import os
 import re
 import sys
+import types
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -92,6 +98,54 @@ def _code(fn):
     fn = getattr(fn, "__func__", fn)
     fn = getattr(fn, "fget", fn)
     return fn.__code__
+
+
+_PACKAGES = {os.path.dirname(os.path.abspath(m.__file__)) for m in (calculus, sys.modules[__name__])}
+COPY_MIN_BYTES = 64   # a shorter body is a line a student may well write alike
+
+
+_SAME_OP = {"LOAD_METHOD": "LOAD_ATTR"}   # `np.f(x)` compiles to either, by where np came from
+_NO_OP = {"CACHE", "NOP", "RESUME", "PRECALL", "PUSH_NULL", "EXTENDED_ARG"}
+
+
+def _fingerprint(code):
+    """What a copy of ``code`` keeps: its operations, numbers and global names.
+
+    ``exec(inspect.getsource(f))`` or ``f.__code__.replace(...)`` makes a new code
+    object, unequal to ``f``'s (other line numbers, another name), with the same
+    fingerprint; renamed local variables and edited strings keep it too.
+    """
+    ops = []
+    for ins in dis.get_instructions(code):
+        if ins.opname in _NO_OP:
+            continue
+        if isinstance(ins.argval, types.CodeType):
+            arg = _fingerprint(ins.argval)
+        elif ins.opcode in dis.hasjrel + dis.hasjabs or (
+                ins.opname == "LOAD_CONST" and isinstance(ins.argval, str)):
+            arg = None      # offsets move with the code around; strings are messages
+        elif ins.opcode in dis.haslocal:
+            arg = ins.arg   # the local's number, not its name
+        else:
+            arg = repr(ins.argval)
+        ops.append((_SAME_OP.get(ins.opname, ins.opname), arg))
+    return tuple(ops)
+
+
+def _written_in_a_cell(code):
+    """Whether ``code`` was compiled from the source its file and first line say.
+
+    A cell's function is (IPython keeps each cell's text in ``linecache``), so the
+    canonical answer written there is the student's own even where it reads as a
+    reference does. A body copied by ``exec`` of a string or ``code.replace`` is not.
+    """
+    if os.path.dirname(os.path.abspath(code.co_filename)) in _PACKAGES:
+        return False
+    lines = linecache.getlines(code.co_filename)   # a cell's text, or a file's
+    for line in lines[code.co_firstlineno - 1:]:
+        if not line.lstrip().startswith("@"):
+            return re.match(rf"\s*(async\s+)?def\s+{re.escape(code.co_name)}\b", line) is not None
+    return False
 
 
 # What bplib offers that an exercise may forbid, by the name a student knows it by.
@@ -204,6 +258,9 @@ class Tracer:
 
     def __init__(self, forbidden=(), counted=(), inside=None):
         self.forbidden, self.counted = dict(forbidden), dict(counted)
+        self.copies = {_fingerprint(code): f"a copy of {name}" for code, name in
+                       self.forbidden.items() if len(code.co_code) >= COPY_MIN_BYTES}
+        self._seen = {}   # id(code) -> (code, name or None): one fingerprint per code object
         self.inside = inside
         self.called, self.counts = [], Counter()
         self._old = None
@@ -218,11 +275,24 @@ class Tracer:
             frame = frame.f_back
         return False
 
+    def _forbidden(self, code):
+        """The name of what ``code`` runs if it is forbidden, or a copy of it; else None."""
+        name = self.forbidden.get(code)
+        if name is None and self.copies and len(code.co_code) >= COPY_MIN_BYTES:
+            seen = self._seen.get(id(code))
+            if seen is None or seen[0] is not code:
+                copied = self.copies.get(_fingerprint(code))
+                if copied and _written_in_a_cell(code):
+                    copied = None
+                seen = self._seen[id(code)] = (code, copied)
+            name = seen[1]
+        return name
+
     def _nested(self, frame):
         """Whether a forbidden call is already running: name only the outermost one."""
         frame = frame.f_back
         while frame is not None:
-            if frame.f_code in self.forbidden:
+            if self._forbidden(frame.f_code):
                 return True
             frame = frame.f_back
         return False
@@ -237,8 +307,9 @@ class Tracer:
         code = frame.f_code
         if code in self._switches and self._within(frame.f_back):
             self.called.append(self._switches[code])
-        if code in self.forbidden and self._within(frame) and not self._nested(frame):
-            self.called.append(self.forbidden[code])
+        name = self._forbidden(code)
+        if name and self._within(frame) and not self._nested(frame):
+            self.called.append(name)
         if code in self.counted and self._within(frame):
             self.counts[self.counted[code]] += 1
 

@@ -1,5 +1,6 @@
 """The exercise functions of the solution notebooks, defined from their solution cells."""
 import json
+import linecache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,9 +17,13 @@ def namespace():
 
 
 def define(source, name):
-    """Run ``source`` (one cell) and return the function it defines as ``name``."""
-    ns = namespace()
-    exec(compile(source, f"<cell defining {name}>", "exec"), ns)
+    """Run ``source`` (one cell) and return the function it defines as ``name``.
+
+    The cell's text goes into ``linecache`` under its name, as IPython keeps a cell's.
+    """
+    ns, filename = namespace(), f"<cell defining {name}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), ns)
     return ns[name]
 
 

@@ -11,7 +11,7 @@ from solution_cells import solution_functions
 
 import bplib
 from bpcourse import nb08
-from bpcourse.method import Delegated, run
+from bpcourse.method import Delegated, Rules, run
 from bpcourse.report import watch
 
 
@@ -76,3 +76,44 @@ def test_honest_answers_and_the_watchs_own_switch_are_not_refused(case):
     with w:
         honest(*case)
     assert w.tracer.called == []
+
+
+def layer_by_layer(W, x):
+    """A forbidden function long enough that a copy of it is not a coincidence."""
+    for l in range(len(W)):
+        x = np.tanh(W[l] @ x)
+        x = x / (1.0 + np.abs(x).sum())
+    return x
+
+
+def _copied(how):
+    namespace = {"np": np}
+    if how == "exec of its source":
+        import inspect
+        exec(inspect.getsource(layer_by_layer).replace("layer_by_layer", "mine"), namespace)
+        return namespace["mine"]
+    code = layer_by_layer.__code__.replace(co_name="mine", co_firstlineno=1,
+                                           co_varnames=("Ws", "v", "j"))
+    return type(layer_by_layer)(code, namespace)
+
+
+@pytest.mark.parametrize("how", ["exec of its source", "code.replace"])
+def test_a_forbidden_body_copied_into_new_code_is_refused(how):
+    rules = Rules("the layers, written yourself", {"the layers of the check": layer_by_layer})
+    copy = _copied(how)
+    W, x = [np.eye(2), np.ones((2, 2))], np.array([0.5, -1.0])
+    assert copy.__code__ != layer_by_layer.__code__   # not the same code object, nor equal
+    with pytest.raises(Delegated) as e:
+        run(copy, W, x, rules=rules)
+    assert e.value.names == ("a copy of the layers of the check",)
+
+
+def test_a_short_line_written_alike_is_not_taken_for_a_copy():
+    def reference_line(x):
+        return x * (1 - x)
+
+    def answer(v):
+        return v * (1 - v)
+
+    rules = Rules("sigma' from x, written yourself", {"the check's line": reference_line})
+    assert run(answer, np.array([0.25]), rules=rules).value == pytest.approx(0.1875)
