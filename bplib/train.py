@@ -13,6 +13,10 @@ def step(net, X, y, loss=losses.quadratic, lr=0.1):
 
     The gradients come from ``net.gradients``, or from ``net.backward`` when that
     was replaced (by a student's own backward pass), so the network trains with that one.
+    A replaced ``net.backward(trace, dl_dxL)`` starts from dl/dx^(L); one that starts from
+    delta^(L) = dl/ds^(L) instead comes with ``net.delta_L(xL, y)``, which gives delta^(L)
+    from x^(L) and the targets (one-hot rows for cross_entropy), and is called as
+    ``net.backward(trace, net.delta_L(xL, y))``.
 
     Parameters
     ----------
@@ -29,11 +33,17 @@ def step(net, X, y, loss=losses.quadratic, lr=0.1):
     """
     _check_lr(lr)
     loss = losses.get(loss)
-    if "backward" in vars(net):  # a backward pass of one's own, from dl/dx^(L)
+    own = vars(net)
+    if "delta_L" in own and "backward" not in own:
+        raise NotationError("net.delta_L gives delta^(L) = dl/ds^(L), where a backward pass of "
+                            "one's own starts: set net.backward to that pass too")
+    if "backward" in own:  # a backward pass of one's own, from dl/dx^(L) or from delta^(L)
         trace = net.forward(X)
         y = loss.targets(trace.output, y)
         value = float(loss.value(trace.output, y))
-        grads = net.backward(trace, loss.grad(trace.output, y))
+        start = own["delta_L"](trace.output, y) if "delta_L" in own else \
+            loss.grad(trace.output, y)
+        grads = net.backward(trace, start)
     else:
         grads = net.gradients(X, y, loss, input_gradient=False)  # W and b need no dl/dx^(0)
         value = grads.loss

@@ -51,6 +51,34 @@ def test_step_uses_the_networks_backward(rng):
     assert len(calls) == 3
 
 
+def test_step_starts_a_backward_pass_of_ones_own_from_delta_L(rng):
+    """With net.delta_L, the replaced backward pass starts from dl/ds^(L), not dl/dx^(L)."""
+    X, labels = rng.normal(size=(6, 2)), rng.integers(3, size=6)
+    net = MLP([2, 4, 3], sigma="tanh", output_sigma="softmax", seed=0)
+    reference = net.copy()
+    starts = []
+
+    def delta_L(xL, y):
+        starts.append(y)
+        return xL - y          # softmax with cross-entropy
+
+    net.delta_L = delta_L
+    net.backward = lambda trace, dl_dsL: MLP._backward(net, trace, dl_dsL, dl_dsL,
+                                                        input_gradient=False)
+    mine = train(net, X, labels, "cross_entropy", lr=0.05, epochs=3, progress=False)
+    theirs = train(reference, X, labels, "cross_entropy", lr=0.05, epochs=3, progress=False)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+    assert len(starts) == 3 and starts[0].shape == (6, 3)   # one-hot rows, as targets() gives
+    np.testing.assert_array_equal(starts[0].argmax(axis=1), labels)
+
+
+def test_delta_L_without_a_backward_pass_of_ones_own_is_refused(rng):
+    net = MLP([2, 3, 1], seed=0)
+    net.delta_L = lambda xL, y: xL - y
+    with pytest.raises(NotationError, match="set net.backward"):
+        step(net, rng.normal(size=(4, 2)), rng.normal(size=(4, 1)))
+
+
 def test_a_diverging_step_changes_no_layer(rng):
     net = MLP([2, 3, 1], seed=0)
     before = snapshot(net)
