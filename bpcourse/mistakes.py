@@ -107,6 +107,20 @@ def _jacobian(wrong):
     return values
 
 
+def _nb09(variant, mistake):
+    """notebook 09's result with one mistake, from its checks' variant ``variant``."""
+    def values(*inputs):
+        from . import nb09
+        return getattr(nb09, variant)(*inputs, mistake)
+    return values
+
+
+def _deltas(result, label):
+    """The hidden test's names for the pair (delta^(L) quadratic, delta^(L) cross-entropy)."""
+    return [(f"{label} quadratic", np.asarray(result[0], dtype=float)),
+            (f"{label} cross_entropy", np.asarray(result[1], dtype=float))]
+
+
 EXERCISES = {e.id: e for e in [
     _exercise("nb04.forward", "x^(L)", _plain, [
         ("hidden_sigma_on_output", "hidden sigma on the output layer",
@@ -181,6 +195,66 @@ EXERCISES = {e.id: e for e in [
          "the one divided by N, a mean where the lecture's loss sums over samples",
          _backward(reduce="mean")),
         ("wrong_sign", "wrong sign", "the one with every sign flipped", _backward(sign=-1)),
+    ]),
+    _exercise("nb09.trace_floats", "count of the trace's floats", _plain, [
+        ("no_input", "x^(0) left out", "the count without x^(0)",
+         _nb09("_memory_variant", "no_input")),
+        ("no_s", "s^(l) left out", "the count of the x^(l) alone, without s^(l)",
+         _nb09("_memory_variant", "no_s")),
+        ("one_sample", "N left out", "one sample's count, without the factor N",
+         _nb09("_memory_variant", "one_sample")),
+        ("bytes", "bytes for floats", "the number of bytes, 8 per float",
+         _nb09("_memory_variant", "bytes")),
+        ("parameters", "the parameters counted", "the number of parameters W^(l), b^(l)",
+         _nb09("_memory_variant", "parameters")),
+        ("s_only_hidden", "s^(L) left out", "the count without s^(L) of the output layer",
+         _nb09("_memory_variant", "s_only_hidden")),
+    ]),
+    _exercise("nb09.zero_entries", "mask of the zero entries of dl/dW^(l)", _plain, [
+        ("columns_only", "x^(l-1)_k = 0 only",
+         "the mask of the columns with x^(l-1)_k = 0 alone, without the rows where "
+         "sigma'(s^l_j) = 0", _nb09("_zero_variant", "columns_only")),
+        ("rows_only", "sigma'(s^l_j) = 0 only",
+         "the mask of the rows with sigma'(s^l_j) = 0 alone, without the columns where "
+         "x^(l-1)_k = 0", _nb09("_zero_variant", "rows_only")),
+        ("both", "and for or", "the mask of the entries where both factors of BP4 are 0",
+         _nb09("_zero_variant", "both")),
+        ("relu_rows_everywhere", "s^l_j <= 0 on every layer",
+         "the mask with the rows s^l_j <= 0 on a layer that is not relu too",
+         _nb09("_zero_variant", "relu_rows_everywhere")),
+    ]),
+    _exercise("nb09.saturation", "ratio of |delta|", _plain, [
+        ("sigma_prime", "sigma'(s) for the ratio", "sigma'(s), not divided by sigma'(0)",
+         _nb09("_saturation_variant", "sigma_prime")),
+        ("inverse", "ratio upside down", "the ratio upside down, sigma'(0) / sigma'(s)",
+         _nb09("_saturation_variant", "inverse")),
+        ("sigma", "sigma for sigma'", "sigma(s), the activation, for its slope",
+         _nb09("_saturation_variant", "sigma")),
+        ("over_sigma", "divided by sigma(0)", "sigma'(s) / sigma(0), divided by the activation "
+         "at 0 instead of the slope", _nb09("_saturation_variant", "over_sigma")),
+        ("tail", "the tails' approximation", "the approximation 4 e^(-|s|) of the tails",
+         _nb09("_saturation_variant", "tail")),
+    ]),
+    _exercise("nb09.output_deltas", "delta^(L) of both losses", _deltas, [
+        ("quadratic_no_sigma_prime", "sigma' missing (quadratic)",
+         "the pair with the quadratic delta^(L) = x^(L) - y, without sigma'(s^(L))",
+         _nb09("_output_variant", "quadratic_no_sigma_prime")),
+        ("ce_with_sigma_prime", "cross-entropy's delta = quadratic's",
+         "the pair with the quadratic loss's delta^(L) for the cross-entropy's too",
+         _nb09("_output_variant", "ce_with_sigma_prime")),
+        ("ce_dl_dx", "dl/dx^(L) for delta (cross-entropy)",
+         "the pair with the cross-entropy's dl/dx^(L) for its delta^(L)",
+         _nb09("_output_variant", "ce_dl_dx")),
+        ("ce_softmax_form", "the softmax cross-entropy",
+         "the pair with notebook 08's -sum_j y_j log x_j for the sigmoid's cross-entropy",
+         _nb09("_output_variant", "ce_softmax_form")),
+        ("wrong_sign", "wrong sign", "the pair with both signs flipped",
+         _nb09("_output_variant", "wrong_sign")),
+        ("swapped", "the pair swapped", "the pair in the wrong order",
+         _nb09("_output_variant", "swapped")),
+        ("sigma_prime_at_x", "sigma'(x^(L)) for sigma'(s^(L))",
+         "the pair with the quadratic delta^(L) taking sigma' at x^(L) instead of s^(L)",
+         _nb09("_output_variant", "sigma_prime_at_x")),
     ]),
 ]}
 MISTAKES = {m.id: m for e in EXERCISES.values() for m in e.mistakes}
