@@ -71,6 +71,7 @@ def trace_floats(sizes, N):
     return int(N * (sizes[0] + 2 * sum(sizes[1:])))
 
 
+@reference
 def _memory_variant(sizes, N, mistake):
     d = list(sizes)
     return int({"no_input": N * 2 * sum(d[1:]),
@@ -119,9 +120,9 @@ def test_trace_floats(student_fn):
                 raise AssertionError(f"for sizes {sizes} and N = {N} your count is {got:g}: "
                                      f"{message}")
         raise AssertionError(
-            f"for sizes {sizes} and N = {N} your count is {got:g}, the trace of "
-            f"net.forward holds {measured} floats ({measured * FLOAT_BYTES} bytes): count "
-            "each array the trace keeps, x^(l) for l = 0..L and s^(l) for l = 1..L, each (N, d_l)")
+            f"for sizes {sizes} and N = {N} your count is {got:g}, not what the trace of a real "
+            "forward pass holds: count each array the trace keeps, x^(l) for l = 0..L and s^(l) "
+            "for l = 1..L, each (N, d_l)")
 
 
 # --- BP4: a weight whose input is 0, or whose neuron is switched off -----------------------------
@@ -130,6 +131,7 @@ ZERO = Rules("which entries are 0 read from the trace by BP1-BP4, without comput
              {**BACKPROP, **FINITE_DIFFERENCES, **CHAIN})
 
 
+@reference
 def _zero_variant(net, trace, l, mistake=None):
     """The mask of the entries of dl/dW^(l) that are exactly 0 for every target, or a mistake."""
     dsigma = net.activation(l).derivative(trace.s[l])
@@ -239,11 +241,11 @@ def test_zero_gradient_entries(student_fn):
                 if np.array_equal(got, _zero_variant(net, trace, l, key)):
                     raise AssertionError(f"on {what}, layer {l}: {message}")
             j, k = (int(v) for v in np.argwhere(got != zero)[0])
-            said = "0" if zero[j, k] else "not 0"
             raise AssertionError(
-                f"on {what}, layer {l}: entry (j, k) = ({j}, {k}) of dl/dW^({l}) is {said} "
-                f"for every target, your mask says {'0' if got[j, k] else 'not 0'}; look at "
-                f"the two factors of BP4 there, delta^{l}_{j} and x^({l - 1})_{k}")
+                f"on {what}, layer {l}: your mask is wrong at {int(np.sum(got != zero))} of "
+                f"{got.size} entries, the first (j, k) = ({j}, {k}), where it says "
+                f"{'0' if got[j, k] else 'not 0'}; look at the two factors of BP4 there, "
+                f"delta^{l}_{j} and x^({l - 1})_{k}, and at what delta^{l}_{j} is made of")
 
 
 # --- BP1/BP2: a saturated neuron learns slowly -------------------------------------------------
@@ -256,6 +258,7 @@ def _sig(v):
     return 1 / (1 + np.exp(-v))
 
 
+@reference
 def _saturation_variant(s, mistake=None):
     d = _sig(s) * (1 - _sig(s))
     return {None: lambda: 4 * d, "sigma_prime": lambda: d, "inverse": lambda: 1 / (4 * d),
@@ -270,15 +273,15 @@ def saturation_ratio(s):
 
 
 SATURATION_MISTAKES = [
-    ("sigma_prime", "that is sigma'(s) itself, |delta| at s for dl/dx = 1; the ratio divides "
-                    "it by the same neuron's |delta| at s = 0, that is by sigma'(0)"),
+    ("sigma_prime", "that is sigma'(s) itself, |delta| at s for dl/dx = 1; the ratio compares "
+                    "it with |delta| of the neuron at s = 0"),
     ("inverse", "your ratio is upside down: |delta| at s (the saturated neuron) over |delta| "
                 "at s = 0, so it is at most 1"),
     ("sigma", "that is sigma(s), the activation, not its slope sigma'(s)"),
     ("over_sigma", "you divided by sigma(0), the activation at 0; the ratio divides by the "
                    "slope there, sigma'(0)"),
     ("tail", "that is the approximation for large |s| of the tails: it is exact at no s; write "
-             "sigma'(s) / sigma'(0) in full"),
+             "the ratio in full"),
 ]
 
 
@@ -317,8 +320,9 @@ def test_saturation_ratio(student_fn):
         raise AssertionError("your ratio is negative: it compares the sizes |delta|, both "
                              "sigma'(s) and sigma'(0) are positive")
     i = int(np.argmax(np.abs(got - want) > 1e-6 * np.abs(want)))
-    raise AssertionError(f"at s = {s[i]:g} your ratio is {got[i]:.6g}: |delta| at s over |delta| "
-                         "at 0 is sigma'(s) / sigma'(0), the same dl/dx cancels")
+    raise AssertionError(f"at s = {s[i]:g} your ratio is {got[i]:.6g}, not that of a real network: "
+                         "both neurons get the same signal from above, so by BP2 only their own "
+                         "factor differs")
 
 
 # --- BP1 at a saturated output: quadratic loss against cross-entropy -------------------------
@@ -343,6 +347,7 @@ OUTPUT = Rules("delta^(L) by BP1 from your own dl/dx^(L) and sigma', as formulas
                {**DERIVATIVES, **BACKPROP, **FINITE_DIFFERENCES, **OWN_DERIVATIVES})
 
 
+@reference
 def _output_variant(xL, y, mistake=None):
     dsig = xL * (1 - xL)
     q, ce = (xL - y) * dsig, xL - y
@@ -373,9 +378,10 @@ OUTPUT_MISTAKES = [
     ("quadratic_no_sigma_prime", "your quadratic delta^(L) is dl/dx^(L) = x^(L) - y alone: BP1 "
                                  "multiplies it by sigma'(s^(L)), which you write through the "
                                  "saved x^(L)"),
-    ("ce_with_sigma_prime", "your cross-entropy delta^(L) equals the quadratic one: the "
-                            "cross-entropy's dl/dx^(L) is not x^(L) - y; differentiate "
-                            "-[y log x + (1 - y) log(1 - x)] and multiply by sigma'(s^(L))"),
+    ("ce_with_sigma_prime", "your cross-entropy delta^(L) equals the quadratic one: you took "
+                            "the quadratic loss's dl/dx^(L); differentiate "
+                            "-[y log x + (1 - y) log(1 - x)] with respect to x, then multiply by "
+                            "sigma'(s^(L))"),
     ("ce_dl_dx", "your cross-entropy delta^(L) is dl/dx^(L) alone: BP1 multiplies it by "
                  "sigma'(s^(L))"),
     ("ce_softmax_form", "your cross-entropy is notebook 08's -sum_j y_j log x_j, made for a "

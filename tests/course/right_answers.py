@@ -204,4 +204,25 @@ RIGHT = [
      "            'relu': lambda: np.where(s > 0, 1.0, 0.0)}[name]()"),
     ("softmax_cross_entropy_delta",
      "def softmax_cross_entropy_delta(xL, y):\n    return -(y - xL)"),
+    ("trace_floats", "def trace_floats(sizes, N):\n    return N * sizes[0] + 2 * N * sum(sizes[1:])"),
+    ("trace_floats", "def trace_floats(sizes, N):\n    d = np.array(sizes)\n"
+                     "    return int(N * (2 * d.sum() - d[0]))"),
+    ("zero_gradient_entries",
+     "def zero_gradient_entries(net, trace, l):\n"
+     "    if net.activation(l).name == 'relu':\n"
+     "        off = trace.s[l] <= 0\n"
+     "    else:\n"
+     "        off = np.zeros(len(trace.s[l]), dtype=bool)\n"
+     "    return np.logical_or.outer(off, trace.x[l - 1] == 0)"),
+    ("zero_gradient_entries",
+     "def zero_gradient_entries(net, trace, l):\n"
+     "    d = net.activation(l).derivative(trace.s[l])\n"
+     "    mask = np.zeros(net.W[l].shape, dtype=int)\n"
+     "    for j in range(mask.shape[0]):\n"
+     "        for k in range(mask.shape[1]):\n"
+     "            mask[j, k] = d[j] * trace.x[l - 1][k] == 0\n"
+     "    return mask"),
+    ("saturation_ratio", "def saturation_ratio(s):\n    return 4 * np.exp(-s) / (1 + np.exp(-s)) ** 2"),
+    ("output_deltas", "def output_deltas(xL, y):\n"
+                      "    return xL * (1 - xL) * (xL - y), -(y - xL)"),
 ]

@@ -6,7 +6,7 @@ exercise's method caught, and every solution passes.
 """
 import pytest
 
-from bpcourse import Delegated, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08
+from bpcourse import Delegated, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09
 
 from solution_cells import define, solution_functions
 from wrong_answers import ANSWERS
@@ -30,6 +30,10 @@ TESTS = {
     "hidden_weight_gradient": nb08.test_hidden_weight_gradient,
     "local_derivative": nb08.test_local_derivative,
     "softmax_cross_entropy_delta": nb08.test_softmax_cross_entropy_delta,
+    "trace_floats": nb09.test_trace_floats,
+    "zero_gradient_entries": nb09.test_zero_gradient_entries,
+    "saturation_ratio": nb09.test_saturation_ratio,
+    "output_deltas": nb09.test_output_deltas,
 }
 
 
@@ -104,6 +108,8 @@ def _inputs(exercise):
     sig_net = bplib.MLP([3, 4, 2], sigma="sigmoid", seed=2)
     sig_trace = sig_net.forward(rng.normal(size=3))
     s = rng.normal(size=(3, 4))
+    relu_net = bplib.MLP([3, 4, 2], sigma="relu", seed=3)
+    relu_trace = relu_net.forward(np.array([0.0, 1.0, -0.5]))
     return {
         "weight_shape": ([4, 3, 2], 1),
         "numerical_jacobian": (nb02.f_example, rng.normal(size=2)),
@@ -124,6 +130,10 @@ def _inputs(exercise):
         "hidden_weight_gradient": (sig_net, sig_trace, rng.uniform(size=2)),
         "local_derivative": ("sigmoid", s, bplib.sigmoid(s)),
         "softmax_cross_entropy_delta": (bplib.softmax(s), np.eye(4)[[0, 3, 1]]),
+        "trace_floats": ([4, 3, 2], 5),
+        "zero_gradient_entries": (relu_net, relu_trace, 1),
+        "saturation_ratio": (rng.normal(0, 4, size=5),),
+        "output_deltas": (bplib.sigmoid(s), np.eye(4)[[0, 3, 1]]),
     }[exercise]
 
 
@@ -136,6 +146,8 @@ RULES = {
     "graph_gradients": nb06.GRAPH_RULES, "gradient_forward_mode": nb07.FORWARD_MODE,
     "output_weight_gradient": nb08.BY_HAND, "hidden_weight_gradient": nb08.BY_HAND,
     "local_derivative": nb08.LOCAL, "softmax_cross_entropy_delta": nb08.LOCAL,
+    "trace_floats": nb09.MEMORY, "zero_gradient_entries": nb09.ZERO,
+    "saturation_ratio": nb09.SATURATION, "output_deltas": nb09.OUTPUT,
 }
 
 

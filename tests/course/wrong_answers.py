@@ -1246,3 +1246,120 @@ ANSWERS += [
       "def backward(net, trace, dl_dxL):\n    return nb08._variant(net, trace, dl_dxL)",
       ("reference of the checks",), "delegation"),
 ]
+
+# --- 09: the memory of the trace -----------------------------------------------------------------
+TF = "def trace_floats(sizes, N):\n    return {}"
+ZE = ("def zero_gradient_entries(net, trace, l):\n"
+      "    rows = net.activation(l).derivative(trace.s[l]) == 0\n"
+      "    cols = trace.x[l - 1] == 0\n"
+      "    return {}")
+SR = "def saturation_ratio(s):\n    x = 1 / (1 + np.exp(-s))\n    return {}"
+OD = "def output_deltas(xL, y):\n    slope = xL * (1 - xL)\n    return {}"
+
+ANSWERS += [
+    W("trace_floats", "x^(0) left out", TF.format("N * 2 * sum(sizes[1:])"),
+      ("x^(0) is missing",)),
+    W("trace_floats", "s^(l) left out", TF.format("N * sum(sizes)"), ("s^(l) is missing",)),
+    W("trace_floats", "one sample: N left out", TF.format("sizes[0] + 2 * sum(sizes[1:])"),
+      ("one sample",)),
+    W("trace_floats", "bytes for floats", TF.format("8 * N * (sizes[0] + 2 * sum(sizes[1:]))"),
+      ("bytes",)),
+    W("trace_floats", "the parameters counted",
+      TF.format("sum(d * (p + 1) for p, d in zip(sizes, sizes[1:]))"), ("parameters",)),
+    W("trace_floats", "s^(L) of the output layer left out",
+      TF.format("N * (sizes[0] + 2 * sum(sizes[1:-1]) + sizes[-1])"), ("s^(L)",)),
+    W("trace_floats", "s^(0) counted as if the input had one",
+      TF.format("N * 2 * sum(sizes)"), ("x^(l) for l = 0..L and s^(l) for l = 1..L",)),
+    W("trace_floats", "a list, one count per layer", TF.format("[N * d for d in sizes]"),
+      ("one whole number",)),
+    W("trace_floats", "measured on a network built for it",
+      "def trace_floats(sizes, N):\n"
+      "    trace = bplib.MLP(sizes).forward(np.zeros((N, sizes[0])))\n"
+      "    return sum(a.size for a in list(trace.x.values()) + list(trace.s.values()))",
+      ("bplib.MLP",), "delegation"),
+    W("trace_floats", "the check's own measurement",
+      "from bpcourse import nb09\n"
+      "def trace_floats(sizes, N):\n    return nb09.measured_floats(sizes, N)",
+      ("reference of the checks",), "delegation"),
+
+    # --- 09: BP4's zero entries ------------------------------------------------------------------
+    W("zero_gradient_entries", "only the inputs that are 0 (BP4's x^(l-1)_k)",
+      ZE.format("np.zeros(net.W[l].shape, dtype=bool) | cols[None, :]"), ("columns",)),
+    W("zero_gradient_entries", "only the neurons switched off (sigma'(s^l_j) = 0)",
+      ZE.format("rows[:, None] | np.zeros(net.W[l].shape, dtype=bool)"), ("rows",)),
+    W("zero_gradient_entries", "and for or", ZE.format("rows[:, None] & cols[None, :]"),
+      ("both",)),
+    W("zero_gradient_entries", "relu's rows on every layer, the output layer too",
+      ZE.format("(trace.s[l] <= 0)[:, None] | cols[None, :]"), ("not relu",)),
+    W("zero_gradient_entries", "True where the gradient is not 0",
+      ZE.format("~(rows[:, None] | cols[None, :])"), ("True where the gradient is not 0",)),
+    W("zero_gradient_entries", "rows and columns swapped",
+      ZE.format("cols[:, None] | rows[None, :]"), ("row j, column k",)),
+    W("zero_gradient_entries", "a list of lists",
+      ZE.format("(rows[:, None] | cols[None, :]).tolist()"), ("Python list",)),
+    W("zero_gradient_entries", "x^(l) for x^(l-1)",
+      "def zero_gradient_entries(net, trace, l):\n"
+      "    rows = net.activation(l).derivative(trace.s[l]) == 0\n"
+      "    return rows[:, None] | (trace.x[l] == 0)[None, :]",
+      ("shape", "(d_1, d_0)")),
+    W("zero_gradient_entries", "the gradient computed by bplib's backward pass",
+      "def zero_gradient_entries(net, trace, l):\n"
+      "    return net.backward(trace, trace.output - 1.0).W[l] == 0",
+      ("net.backward",), "delegation"),
+    W("zero_gradient_entries", "the check's own mask",
+      "from bpcourse import nb09\n"
+      "def zero_gradient_entries(net, trace, l):\n    return nb09._zero_variant(net, trace, l)",
+      ("reference of the checks",), "delegation"),
+
+    # --- 09: a saturated neuron ------------------------------------------------------------------
+    W("saturation_ratio", "sigma'(s) alone", SR.format("x * (1 - x)"),
+      ("|delta| of the neuron at s = 0",)),
+    W("saturation_ratio", "upside down", SR.format("0.25 / (x * (1 - x))"), ("upside down",)),
+    W("saturation_ratio", "sigma for sigma'", SR.format("x"), ("the activation",)),
+    W("saturation_ratio", "divided by sigma(0)", SR.format("x * (1 - x) / 0.5"), ("sigma(0)",)),
+    W("saturation_ratio", "the tails' approximation 4 e^-|s|", SR.format("4 * np.exp(-np.abs(s))"),
+      ("approximation",)),
+    W("saturation_ratio", "tanh's slope", SR.format("1 - np.tanh(s) ** 2"), ("BP2",)),
+    W("saturation_ratio", "bplib's sigma'",
+      "def saturation_ratio(s):\n"
+      "    return bplib.sigmoid.derivative(s) / bplib.sigmoid.derivative(0.0)",
+      ("derivative",), "delegation"),
+    W("saturation_ratio", "finite differences",
+      "def saturation_ratio(s):\n    return bplib.derivative(bplib.sigmoid, s) / 0.25",
+      ("finite differences",), "delegation"),
+    W("saturation_ratio", "the check's real network",
+      "from bpcourse import nb09\n"
+      "def saturation_ratio(s):\n    return nb09.real_delta_ratio(s)",
+      ("net.gradients",), "delegation"),
+
+    # --- 09: quadratic loss against cross-entropy --------------------------------------------------
+    W("output_deltas", "sigma' left out of the quadratic loss's delta",
+      OD.format("xL - y, xL - y"), ("x^(L) - y alone",)),
+    W("output_deltas", "the cross-entropy's delta taken as the quadratic's",
+      OD.format("(xL - y) * slope, (xL - y) * slope"), ("equals the quadratic one",)),
+    W("output_deltas", "the cross-entropy's dl/dx^(L) for its delta",
+      OD.format("(xL - y) * slope, (xL - y) / slope"), ("dl/dx^(L) alone",)),
+    W("output_deltas", "notebook 08's softmax cross-entropy on a sigmoid output",
+      OD.format("(xL - y) * slope, -y / xL * slope"), ("(1 - y) log(1 - x)",)),
+    W("output_deltas", "y - x for x - y", OD.format("(y - xL) * slope, y - xL"),
+      ("signs are wrong",)),
+    W("output_deltas", "the pair swapped", OD.format("xL - y, (xL - y) * slope"), ("swapped",)),
+    W("output_deltas", "sigma' taken at x^(L)",
+      "def output_deltas(xL, y):\n"
+      "    sig = 1 / (1 + np.exp(-xL))\n"
+      "    return (xL - y) * sig * (1 - sig), xL - y",
+      ("sigma'(x^(L))",)),
+    W("output_deltas", "a list for the pair", OD.format("[(xL - y) * slope, xL - y]"),
+      ("tuple",)),
+    W("output_deltas", "bplib's backward step and loss gradient",
+      "def output_deltas(xL, y):\n"
+      "    dq = bplib.sigmoid.backward(None, xL, bplib.quadratic.gradient(xL, y))\n"
+      "    return dq, xL - y",
+      ("bplib's",), "delegation"),
+    W("output_deltas", "the check's own cross-entropy gradient",
+      "from bpcourse import nb09\n"
+      "def output_deltas(xL, y):\n"
+      "    slope = xL * (1 - xL)\n"
+      "    return (xL - y) * slope, nb09.binary_cross_entropy.gradient(xL, y) * slope",
+      ("loss gradient",), "delegation"),
+]
