@@ -99,6 +99,40 @@ def _forward(**kwargs):
     return values
 
 
+def _shapes(shape):
+    """The shapes of W^(1..L) for sizes [d_0, ..., d_L], with ``shape(d_l, d_prev)`` for each."""
+    def values(sizes):
+        return [shape(sizes[l], sizes[l - 1]) for l in range(1, len(sizes))]
+    return values
+
+
+def _difference(scale=1, h_power=0, **kwargs):
+    """J_f(x) by a difference quotient with one mistake: ``scale * h**h_power`` times it."""
+    def values(f, x, h=1e-5):
+        from .nb02 import _difference
+        return scale * h ** h_power * _difference(f, x, h, **kwargs)
+    return values
+
+
+def _pairs(result, label):
+    """The hidden test's names for (dW, db): ``<label>dW[l]``, ``<label>db[l]``."""
+    dW, db = result
+    out = []
+    for l in sorted(dW):
+        out += [(f"{label}dW[{l}]", dW[l]), (f"{label}db[{l}]", db[l])]
+    return out
+
+
+def _fd(scale=1, mean=False):
+    """(dW, db) by central differences with one mistake, from the checks' reference."""
+    def values(net, x, y, loss, h=1e-5):
+        from .nb05 import finite_difference_gradients
+        dW, db = finite_difference_gradients(net, x, y, loss, h)
+        c = scale / (len(x) if mean else 1)
+        return {l: c * g for l, g in dW.items()}, {l: c * g for l, g in db.items()}
+    return values
+
+
 def _jacobian(wrong):
     """J of sin(A x + b) with one mistake; ``wrong(A, D, s, x)`` with D = diag(cos(s))."""
     def values(A, b, x):
@@ -122,6 +156,28 @@ def _deltas(result, label):
 
 
 EXERCISES = {e.id: e for e in [
+    _exercise("nb01.weight_shape", "the shape of W^(l)", _plain, [
+        ("swapped", "(d_(l-1), d_l)", "the shape (d_(l-1), d_l): rows and columns swapped",
+         _shapes(lambda d_l, d_prev: (d_prev, d_l))),
+        ("smaller_first", "the smaller size first",
+         "the smaller size first, right only where the layers narrow",
+         _shapes(lambda d_l, d_prev: (min(d_l, d_prev), max(d_l, d_prev)))),
+    ]),
+    _exercise("nb02.numerical_jacobian", "J_f(x) by central differences", _plain, [
+        ("forward_difference", "forward differences",
+         "forward differences (f(x + h e_j) - f(x)) / h, one-sided, error of order h",
+         _difference(forward=True)),
+        ("backward_difference", "backward differences",
+         "backward differences (f(x) - f(x - h e_j)) / h, one-sided, error of order h",
+         _difference(backward=True)),
+        ("dropped_half", "the 1/2 dropped", "the central difference divided by h, not 2h",
+         _difference(scale=2)),
+        ("slash_2_times_h", "/ 2 * h for / (2h)",
+         "the central difference with `/ 2 * h`: divided by 2, multiplied by h",
+         _difference(h_power=2)),
+        ("wrong_sign", "wrong sign", "(f(x - h e_j) - f(x + h e_j)) / (2h), the wrong sign",
+         _difference(scale=-1)),
+    ]),
     _exercise("nb04.forward", "x^(L)", _plain, [
         ("hidden_sigma_on_output", "hidden sigma on the output layer",
          "the one with the hidden layers' sigma on layer L too",
@@ -135,6 +191,21 @@ EXERCISES = {e.id: e for e in [
          _forward(sigma="none-last")),
         ("w_transposed", "W^T for W", "the one with (W^(l))^T x^(l-1) for W^(l) x^(l-1)",
          _forward(transpose=True)),
+        ("hard_coded_sigmoid", "a sigmoid hard-coded",
+         "the one with a sigmoid of its own on every layer, not net.activation(l)",
+         _forward(sigma="sigmoid")),
+        ("hard_coded_tanh_sigmoid", "tanh and sigmoid hard-coded",
+         "the one with tanh on the hidden layers and a sigmoid on layer L, whatever the network's "
+         "activations, not net.activation(l)", _forward(sigma="tanh-sigmoid")),
+    ]),
+    _exercise("nb05.fd", "dl/dW^(l) and dl/db^(l)", _pairs, [
+        ("mean_not_sum", "a mean where the lecture sums",
+         "the one divided by N, a mean where the lecture's loss sums over samples",
+         _fd(mean=True)),
+        ("dropped_half", "the 1/2 dropped", "the central difference divided by h, not 2h",
+         _fd(scale=2)),
+        ("wrong_sign", "wrong sign", "(l(w - h) - l(w + h)) / (2h), the wrong sign",
+         _fd(scale=-1)),
     ]),
     _exercise("nb07.sin_linear", "J_f(x)", _plain, [
         ("only_linear", "J_sin(s) missing", "J_linear = A alone, without J_sin(s) = diag(cos(s))",

@@ -1,11 +1,20 @@
 """Checks for notebook 01, start here: the shapes of the lecture's symbols.
 
 W^(l) holds the weights into layer l, one row per neuron j of layer l and one
-column per neuron k of layer l-1, so it has shape (d_l, d_{l-1}).
+column per neuron k of layer l-1, so it has shape (d_l, d_{l-1}). The check
+asks for layers that widen and layers that narrow, and for a hidden layer of
+a network with L >= 3, so a rule that fits one kind of network only shows.
 """
 from .method import BUILD_NETWORK, Rules, reference, run
 
 RULES = Rules("the shape (d_l, d_{l-1}) read from the list of sizes", BUILD_NETWORK)
+ROWS = ("row j of W^(l) holds the weights into neuron j of layer l, so W^(l) has shape "
+        "(d_l, d_{l-1}): rows for layer l, columns for layer l-1")
+
+# (sizes, l): a narrowing layer first, then a widening one, hidden layers of L = 3 and
+# L = 4 (one widening, one narrowing), the last layer, and equal widths.
+CASES = [([4, 3, 2], 1), ([2, 5, 7, 3], 1), ([2, 5, 7, 3], 2), ([6, 8, 5, 3, 2], 3),
+         ([6, 8, 5, 3, 2], 4), ([5, 7, 1], 2), ([1, 1], 1)]
 
 
 @reference
@@ -14,24 +23,38 @@ def reference_weight_shape(sizes, l):
     return (sizes[l], sizes[l - 1])
 
 
+def _name(sizes, l, got, narrowing_passed):
+    """The mistake in the lecture's words that gives ``got`` for W^(l), or a plain no."""
+    L, d_l, d_prev = len(sizes) - 1, sizes[l], sizes[l - 1]
+    where = f"for sizes {sizes}, you gave W^({l}) the shape {got}"
+    if got == (d_prev, d_l):
+        if d_l > d_prev and narrowing_passed:
+            return (f"{where}, the smaller size first: that fits layers that narrow "
+                    f"(d_l < d_(l-1)), but layer {l} is wider than layer {l - 1}; the shape "
+                    "does not depend on which layer is wider. " + ROWS)
+        return f"{where} = (d_{l - 1}, d_{l}): rows and columns swapped; " + ROWS
+    if 1 < l < L and got in ((sizes[L], sizes[L - 1]), (sizes[1], sizes[0])):
+        which = L if got == (sizes[L], sizes[L - 1]) else 1
+        return (f"{where}, the shape of W^({which}): that fits a network with L = 2 layers, "
+                f"where every layer is the first or the last, but here L = {L} and layer {l} "
+                "is a hidden layer; read d_l and d_(l-1) from sizes with l itself")
+    if l < L and got == (sizes[l + 1], d_l):
+        return (f"{where}, the shape of W^({l + 1}): layer 0 is the input x^(0), so W^({l}) "
+                f"sits between d_{l - 1} and d_{l}")
+    return f"{where}; " + ROWS
+
+
 def test_weight_shape(weight_shape):
     """Raise AssertionError, in the lecture's words, unless weight_shape is right."""
-    sizes = [4, 3, 2]
-    got = run(weight_shape, list(sizes), 1, rules=RULES).value
-    if isinstance(got, list) and len(got) == 2:
-        raise AssertionError(f"you returned the list {got!r}; a shape is a tuple (rows, columns), "
-                             "`return (sizes[l], sizes[l - 1])`")
-    assert isinstance(got, tuple) and len(got) == 2, (
-        f"weight_shape should return a pair (rows, columns), got {got!r}")
-    assert got != (4, 3), (
-        "for sizes [4, 3, 2] you gave W^(1) the shape (d_0, d_1) = (4, 3); it is (d_1, d_0) = "
-        "(3, 4): row j holds the weights into neuron j")
-    assert got != (2, 3), (
-        "for sizes [4, 3, 2] you gave W^(1) the shape of W^(2): layer 0 is the input x^(0), "
-        "so W^(1) sits between d_0 and d_1")
-    assert got == (3, 4), f"for sizes [4, 3, 2], W^(1) has shape (d_1, d_0) = (3, 4), not {got}"
-    for sizes, l in (([5, 7, 1], 2), ([2, 8, 6, 3], 3), ([1, 1], 1)):
-        want = reference_weight_shape(sizes, l)
+    narrowing_passed = False
+    for sizes, l in CASES:
         got = run(weight_shape, list(sizes), l, rules=RULES).value
-        assert tuple(got) == want, (
-            f"for sizes {sizes}, W^({l}) has shape (d_{l}, d_{l - 1}) = {want}, not {got}")
+        if isinstance(got, list) and len(got) == 2:
+            raise AssertionError(f"you returned the list {got!r}; a shape is a tuple "
+                                 "(rows, columns), as numpy's .shape is")
+        assert isinstance(got, tuple) and len(got) == 2, (
+            f"weight_shape should return a pair (rows, columns), got {got!r}")
+        got = tuple(int(v) if hasattr(v, "__index__") else v for v in got)
+        if got != reference_weight_shape(sizes, l):
+            raise AssertionError(_name(sizes, l, got, narrowing_passed))
+        narrowing_passed = narrowing_passed or sizes[l] < sizes[l - 1]

@@ -7,7 +7,8 @@ the step h it is given, written by the student (not bplib.jacobian).
 """
 import numpy as np
 
-from .method import CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Rules, as_array, reference, run
+from .method import (CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Rules, ShapeError, as_array,
+                     reference, run)
 
 RULES = Rules("central differences (f(x + h e_j) - f(x - h e_j)) / (2h) written yourself",
               {**FINITE_DIFFERENCES, **OWN_DERIVATIVES, **CHAIN})
@@ -27,13 +28,13 @@ def J_example(x):
 
 
 @reference
-def _difference(f, x, h, forward=False):
-    """Central (or forward) differences with step h, one column per x_j."""
+def _difference(f, x, h, forward=False, backward=False):
+    """Central (or forward, or backward) differences with step h, one column per x_j."""
     x = np.asarray(x, dtype=float)
     fx = np.asarray(f(x), dtype=float)
     at = lambda v: np.asarray(f(v), dtype=float)  # noqa: E731
-    cols = [(at(x + h * e) - fx) / h if forward else (at(x + h * e) - at(x - h * e)) / (2 * h)
-            for e in np.eye(x.size)]
+    cols = [(at(x + h * e) - fx) / h if forward else (fx - at(x - h * e)) / h if backward
+            else (at(x + h * e) - at(x - h * e)) / (2 * h) for e in np.eye(x.size)]
     return np.stack(cols, axis=1)
 
 
@@ -58,9 +59,16 @@ def _named(got, f, x, h):
     if close(_difference(f, x, h, forward=True)):
         return ("these are forward differences (f(x + h) - f(x)) / h, with an error of order h; "
                 "use central differences (f(x + h) - f(x - h)) / (2h), whose error is of order h^2")
+    if close(_difference(f, x, h, backward=True)):
+        return ("these are backward differences (f(x) - f(x - h e_j)) / h: one-sided, with an "
+                "error of order h; the exercise asks for central differences "
+                "(f(x + h e_j) - f(x - h e_j)) / (2h), whose error is of order h^2")
     if close(2 * want):
-        return ("your Jacobian is twice the right one: a central difference divides by 2h, the "
-                "distance between x - h e_j and x + h e_j")
+        return ("your Jacobian is twice the right one: the 1/2 of the central difference is "
+                "missing; it divides by 2h, the distance between x - h e_j and x + h e_j")
+    if got.shape == want.shape and np.allclose(got / h ** 2, want, rtol=1e-4, atol=1e-6):
+        return (f"your Jacobian is h^2 = {h ** 2:.0e} times too small: `/ 2 * h` divides by 2 and "
+                "then multiplies by h; the central difference divides by 2h, `/ (2 * h)`")
     if close(-want):
         return "your Jacobian has the wrong sign: it is (f(x + h e_j) - f(x - h e_j)) / (2h)"
     if close(_difference(f, x, 1.0) / h):
@@ -89,9 +97,9 @@ def test_numerical_jacobian(numerical_jacobian):
     if err > 1e-6:
         i, j = np.unravel_index(np.argmax(np.abs(got - want)), want.shape)
         raise AssertionError(
-            f"J[{i}, {j}] should be df_{i}/dx_{j} = {want[i, j]:.6f}, "
-            f"yours is {got[i, j]:.6f}"
-            + (" (is h too large or too small? h = 1e-5 works)" if err < 1e-2 else ""))
+            f"your J[{i}, {j}] = {got[i, j]:.6f} is not df_{i}/dx_{j} at x = {x.tolist()}: "
+            "column j is (f(x + h e_j) - f(x - h e_j)) / (2h), row i its component f_i"
+            + (" (close: is your step the h you are given?)" if err < 1e-2 else ""))
     # The step h is the caller's: with h = 0.01 central differences are off by about h^2 / 6.
     h = 1e-2
     got = as_array(run(numerical_jacobian, f_example, x.copy(), h, rules=RULES).value,
@@ -104,8 +112,27 @@ def test_numerical_jacobian(numerical_jacobian):
         raise AssertionError(_named(got, f_example, x, h) or
                              "with h = 0.01 your Jacobian is not the central difference with "
                              "step h")
-    A = np.arange(12.0).reshape(3, 4) / 7
-    got = as_array(run(numerical_jacobian, lambda v: A @ v, np.ones(4), rules=RULES).value,
-                   "your Jacobian")
-    assert got.shape == (3, 4) and np.allclose(got, A, atol=1e-6), (
-        "for the linear map f(x) = A x with A of shape (3, 4), J_f = A; yours differs")
+    # m and n other than 3 and 2, one map with more outputs than inputs, one with fewer.
+    B = np.arange(15.0).reshape(5, 3) / 9 - 0.7
+    A = np.arange(10.0).reshape(2, 5) / 7
+    for f, v, J, what in ((lambda v: np.tanh(B @ v), np.array([0.3, -0.2, 0.5]),
+                           lambda v: (1 - np.tanh(B @ v) ** 2)[:, None] * B, "tanh(B x)"),
+                          (lambda v: A @ v, np.ones(5), lambda v: A, "A x")):
+        m, n = J(v).shape
+        try:
+            got = as_array(run(numerical_jacobian, f, v.copy(), rules=RULES).value,
+                           "your Jacobian")
+        except (ShapeError, ValueError, IndexError) as e:
+            raise AssertionError(
+                f"your code works for f: R^2 -> R^3 but not for f(x) = {what}, f: R^{n} -> "
+                f"R^{m}: {e}. J has one row per component f_i, m = len(f(x)), and one column "
+                "per input x_j, n = len(x): neither is a fixed number") from None
+        if got.shape != (m, n):
+            raise AssertionError(
+                f"for f(x) = {what}, f: R^{n} -> R^{m}, your Jacobian has shape {got.shape}: "
+                "J has one row per component f_i, m = len(f(x)), and one column per input x_j, "
+                "n = len(x); neither is a fixed number")
+        if not np.allclose(got, J(v), atol=1e-6):
+            raise AssertionError(_named(got, f, v, 1e-5) or
+                                 f"for f(x) = {what}, f: R^{n} -> R^{m}, your Jacobian is not "
+                                 "the central difference; it is right for f: R^2 -> R^3")

@@ -7,7 +7,9 @@ W^l holds the weights into neuron j:
     s^l = W^l x^{l-1} + b^l.
 
 One neuron is asked for with the sum written as a for loop over k, the whole
-layer without a loop: the inputs are watched arrays that count the loops.
+layer without a loop: the inputs are watched arrays that count the loops. A
+loop must also carry the value: on inputs whose whole-row products give NaN
+(their entries stay exact), x^l_j must still come out right.
 """
 import numpy as np
 
@@ -17,6 +19,35 @@ from .method import FORWARD, Log, MethodError, Rules, reference, run, watched
 
 NEURON = Rules("the sum over k written as a for loop, as on the slide", FORWARD)
 LAYER = Rules("s^l = W^l x^{l-1} + b^l as one matrix-vector product", FORWARD)
+
+
+class _Entries(np.ndarray):
+    """An array whose entries are exact but whose whole-row arithmetic gives NaN.
+
+    A loop over k reads the entries one at a time and gets the right sum; a
+    product or sum over a whole row (W[j] @ x_prev, np.dot, (W[j] * x_prev).sum())
+    gives NaN, so an answer whose value comes from one shows it.
+    """
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = [np.asarray(v) if isinstance(v, _Entries) else v for v in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, _Entries) else o
+                                  for o in kwargs["out"])
+        out = getattr(ufunc, method)(*plain, **kwargs)
+        whole = any(isinstance(v, _Entries) and v.size > 1 for v in inputs)
+        return np.full_like(np.asarray(out, dtype=float), np.nan) if whole else out
+
+    def __array_function__(self, func, types, args, kwargs):
+        out = super().__array_function__(func, (np.ndarray,) * len(types), args, kwargs)
+        if func in (np.dot, np.inner, np.vdot, np.matmul, np.einsum, np.tensordot, np.sum,
+                    np.mean, np.prod, np.cumsum):
+            return np.full_like(np.asarray(out, dtype=float), np.nan)
+        return out
+
+
+def _entries(a):
+    return np.array(a, dtype=float).view(_Entries)
 
 
 def _case(d_l, d_prev, seed):
@@ -80,15 +111,32 @@ def test_neuron(neuron):
         raise MethodError("the value is right, but the exercise asks for the sum over k as a "
                              "for loop, as on the slide: s_j = b[j], then for k in "
                              "range(len(x_prev)): s_j += W[j, k] * x_prev[k]")
-    W, b, x_prev = _case(3, 5, seed=4)
+    flow = run(neuron, _entries(W), b.copy(), _entries(x_prev), j, sigma, rules=NEURON,
+               hint=HINT).value
+    if not np.isclose(_number(flow, "x^l_j"), sigma(s_j)):
+        raise MethodError("the value is right, but it does not come from your for loop: it "
+                          "comes from a product or sum over a whole row (W[j] @ x_prev, np.dot, "
+                          "a sum of W[j] * x_prev); the exercise asks for the sum over k in the "
+                          "loop itself: s_j = b[j], then for k in range(len(x_prev)): "
+                          "s_j += W[j, k] * x_prev[k]")
+    # Layers that narrow and widen, and a sigma other than tanh.
     relu = activations.relu
-    for j in range(3):
-        got = _number(run(neuron, W.copy(), b.copy(), x_prev.copy(), j, relu,
-                          rules=NEURON, hint=HINT).value, "x^l_j")
-        want = reference_neuron(W, b, x_prev, j, relu)
-        assert np.isclose(got, want), (
-            f"with sigma = relu, W^l of shape (3, 5) and j = {j}, x^l_j should be {want:.6f}, "
-            f"yours is {got:.6f}: use the sigma you are given")
+    for d_l, d_prev, seed in ((3, 5, 4), (6, 2, 8)):
+        W, b, x_prev = _case(d_l, d_prev, seed)
+        for j in range(d_l):
+            got = _number(run(neuron, W.copy(), b.copy(), x_prev.copy(), j, relu,
+                              rules=NEURON, hint=HINT).value, "x^l_j")
+            want = reference_neuron(W, b, x_prev, j, relu)
+            if np.isclose(got, want):
+                continue
+            if np.isclose(got, activations.tanh(W[j] @ x_prev + b[j])):
+                raise AssertionError(
+                    f"with sigma = relu your x^l_{j} = {got:.6f} is tanh's: use the sigma you "
+                    "are given, sigma(s_j)")
+            raise AssertionError(
+                f"with sigma = relu, W^l of shape ({d_l}, {d_prev}) and j = {j}, your x^l_j = "
+                f"{got:.6f} is not sigma(sum_k w^l_jk x^(l-1)_k + b^l_j): k runs over the "
+                f"d_(l-1) = {d_prev} neurons of layer l-1, j picks row j of W^l")
 
 
 def test_weighted_input(weighted_input):
@@ -118,9 +166,13 @@ def test_weighted_input(weighted_input):
         raise MethodError("the value is right, but the exercise asks for the whole layer "
                              "without a loop: W @ x_prev is the matrix-vector product that "
                              "computes every s^l_j at once")
-    W, b, x_prev = _case(2, 6, seed=6)
-    got = np.asarray(run(weighted_input, W.copy(), b.copy(), x_prev.copy(), rules=LAYER,
-                         hint=HINT + ": s^l = W^l x^{l-1}, W on the left").value, dtype=float)
-    assert got.shape == (2,) and np.allclose(got, W @ x_prev + b), (
-        "for W^l of shape (d_l, d_{l-1}) = (2, 6), s^l has shape (2,) and equals "
-        "W^l x^{l-1} + b^l; yours differs")
+    # A layer that narrows and one that widens.
+    for d_l, d_prev, seed in ((2, 6, 6), (5, 2, 7)):
+        W, b, x_prev = _case(d_l, d_prev, seed)
+        got = np.asarray(run(weighted_input, W.copy(), b.copy(), x_prev.copy(), rules=LAYER,
+                             hint=HINT + ": s^l = W^l x^{l-1}, W on the left").value,
+                         dtype=float)
+        assert got.shape == (d_l,) and np.allclose(got, W @ x_prev + b), (
+            f"for W^l of shape (d_l, d_(l-1)) = ({d_l}, {d_prev}) your s^l has shape "
+            f"{got.shape} and differs from W^l x^(l-1) + b^l: s^l has one entry per neuron "
+            "of layer l")

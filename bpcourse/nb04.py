@@ -60,14 +60,21 @@ def _variant(net, x, batch, transpose=False, one_sample=False, bias="inside", si
         W = net.W[l].T if transpose else net.W[l]
         s = (W @ v if one_sample or not batch else v @ W.T)
         s = s + net.b[l] if bias == "inside" else s
-        act = net.sigma if sigma == "same" else net.activation(l)
+        act = (net.sigma if sigma == "same" else activations.sigmoid if sigma == "sigmoid"
+               else (activations.sigmoid if l == net.L else activations.tanh)
+               if sigma == "tanh-sigmoid" else net.activation(l))
         v = act(s) if not (sigma == "none-last" and l == net.L) else s
         v = v + net.b[l] if bias == "after" else v
     return v
 
 
+HARD_CODED = ("the activation of layer l must come from the network, net.activation(l): {what} "
+              "is a fixed sigma of your own, which fits one network; this one has {net_has}")
 MISTAKES = [
     (dict(sigma="same"), "layer L has its own activation: use net.activation(l) for each layer"),
+    (dict(sigma="sigmoid"), HARD_CODED.replace("{what}", "a sigmoid on every layer")),
+    (dict(sigma="tanh-sigmoid"), HARD_CODED.replace(
+        "{what}", "tanh on the hidden layers and a sigmoid on layer L")),
     (dict(bias="none"), "the biases are missing: s^(l) = W^(l) x^(l-1) + b^(l)"),
     (dict(bias="after"), "the bias was added after sigma: it belongs inside, "
                          "x^(l) = sigma(W^(l) x^(l-1) + b^(l))"),
@@ -82,24 +89,35 @@ BATCH_MISTAKES = [
 ]
 
 
+def _has(net):
+    """The activations of ``net`` in words, e.g. "relu on layers 1..2 and identity on layer 3"."""
+    hidden = f"{net.sigma.name} on layers 1..{net.L - 1} and " if net.L > 1 else ""
+    return f"{hidden}{net.output_sigma.name} on layer {net.L}"
+
+
 def _mistakes(net, x, got, batch):
     """Name the step of the forward pass that went wrong."""
-    if net.L > 1 and net.sizes[-2] != net.sizes[-1] and \
-            got.shape == (x.shape[:-1] + (net.sizes[-2],)):
-        raise AssertionError(f"your result has the size of x^(L-1): the loop must run over "
-                             f"l = 1..L = 1..{net.L}, i.e. range(1, net.L + 1)")
+    for k in range(1, net.L):
+        early = _variant(net, x, batch, layers=range(1, k + 1))
+        if got.shape == early.shape and net.sizes[k] != net.sizes[-1] or (
+                got.shape == early.shape and np.allclose(got, early)):
+            raise AssertionError(
+                f"your result has the size of x^({k}){' = x^(L-1)' if k == net.L - 1 else ''}, "
+                f"the output of layer {k}; this network has "
+                f"L = {net.L} layers: the loop must run over l = 1..L = 1..{net.L}, i.e. "
+                "range(1, net.L + 1), whatever L is")
     for kwargs, message in MISTAKES + (BATCH_MISTAKES if batch else []):
         try:
             wrong = _variant(net, x, batch, **kwargs)
         except ValueError:   # this mistake cannot run on these shapes
             continue
         if wrong.shape == got.shape and np.allclose(got, wrong):
-            raise AssertionError(message)
+            raise AssertionError(message.replace("{net_has}", _has(net)))
 
 
-def _net(sizes=(3, 4, 5, 2)):
-    net = MLP(list(sizes), sigma=activations.tanh, output_sigma=activations.sigmoid, seed=7)
-    rng = np.random.default_rng(7)
+def _net(sizes=(3, 4, 5, 2), sigma=activations.tanh, output_sigma=activations.sigmoid, seed=7):
+    net = MLP(list(sizes), sigma=sigma, output_sigma=output_sigma, seed=seed)
+    rng = np.random.default_rng(seed)
     for l in range(1, net.L + 1):   # b^(l) = 0 at the start would hide a missing bias
         net.b[l] = rng.normal(size=net.sizes[l])
     return net
@@ -117,52 +135,79 @@ def _on_square(fn, batch, error):
     raise error
 
 
+# Networks that widen and narrow, with L = 3, 1 and 4 and activations other than tanh
+# and sigmoid: a forward pass that fits one network only shows on another.
+def _nets():
+    return [_net(), _net((2, 3), activations.relu, activations.relu, seed=1),
+            _net((2, 5, 3, 6, 4), activations.relu, activations.identity, seed=3)]
+
+
 def test_forward(forward):
     """Raise AssertionError, in the lecture's words, unless forward(net, x) is x^(L)."""
-    net = _net()
-    x = np.array([0.5, -1.0, 2.0])
-    try:
-        got = _array(run(forward, net, x.copy(), rules=RULES, hint=HINT).value, "x^(L)")
-    except ShapeError as e:
-        _on_square(forward, False, e)
-    want = reference_forward(net, x)
-    if got.shape == want.shape and np.allclose(got, want):
-        net1 = MLP([2, 3], sigma="relu", seed=1)
-        net1.b[1] = [0.5, -0.5, 1.0]
-        x1 = np.array([1.0, -2.0])
-        got1 = _array(run(forward, net1, x1, rules=RULES, hint=HINT).value, "x^(L)")
-        assert np.allclose(got1, reference_forward(net1, x1)), (
-            "right for L = 3 layers but not for a network with L = 1: the loop runs over l = 1..L")
-        return
-    _mistakes(net, x, got, batch=False)
-    assert got.shape == want.shape, f"x^(L) has shape (d_L,) = {want.shape}, got {got.shape}"
-    raise AssertionError("x^(L) differs from the forward pass s^(l) = W^(l) x^(l-1) + b^(l), "
-                         "x^(l) = sigma(s^(l)); compare your x^(1) with tanh(W^(1) x + b^(1))")
+    for i, net in enumerate(_nets()):
+        x = np.random.default_rng(i).normal(size=net.sizes[0])
+        try:
+            got = _array(run(forward, net, x.copy(), rules=RULES, hint=HINT).value, "x^(L)")
+        except ShapeError as e:
+            if i:
+                _mistakes_after_error(forward, net, x, False, e)
+            _on_square(forward, False, e)
+        want = reference_forward(net, x)
+        if got.shape == want.shape and np.allclose(got, want):
+            continue
+        _mistakes(net, x, got, batch=False)
+        assert got.shape == want.shape, (
+            f"for sizes {net.sizes}, x^(L) has shape (d_L,) = ({net.sizes[-1]},), "
+            f"got {got.shape}")
+        if i:
+            raise AssertionError(
+                f"right for the network of sizes {_nets()[0].sizes} but not for sizes "
+                f"{net.sizes} ({_has(net)}): the forward pass reads L, W^(l), b^(l) and the "
+                "activation of each layer from the network it is given")
+        raise AssertionError("x^(L) differs from the forward pass s^(l) = W^(l) x^(l-1) + b^(l), "
+                             "x^(l) = sigma(s^(l)); compare your x^(1) with "
+                             "net.activation(1)(W^(1) x + b^(1))")
+
+
+def _mistakes_after_error(fn, net, x, batch, error):
+    """A shape error on a network of another depth: a forward pass written for one L."""
+    raise AssertionError(f"{error} Your code runs on the network of sizes {_nets()[0].sizes} "
+                         f"but not on sizes {net.sizes} (L = {net.L}): the loop runs over "
+                         "l = 1..L with the network's own net.L, net.W[l], net.b[l]") from None
 
 
 def test_forward_batch(forward_batch):
     """Raise AssertionError, in the lecture's words, unless rows are samples."""
-    net = _net()
-    X = np.random.default_rng(8).normal(size=(6, 3))
-    log = Log()
-    try:
-        out = run(forward_batch, net, watched(X, "X", log), rules=BATCH, hint=BATCH_HINT,
-                  count={"sigma": Function.__call__})
-    except ShapeError as e:
-        _on_square(forward_batch, True, e)
-    got = _array(out.value, "X^(L)")
-    want = reference_forward_batch(net, X)
-    if got.shape == (net.sizes[-1], 6):
-        raise AssertionError(f"your result has shape (d_L, N) = {got.shape}: samples are rows, "
-                             f"so X^(L) has shape (N, d_L) = {want.shape}")
-    if got.shape == want.shape and np.allclose(got, want):
-        if log["X", "item"] or log["X", "iter"] or out.counts["sigma"] > net.L:
-            raise MethodError(
-                "the values are right, but your code loops over the samples; the exercise "
-                "asks for no loop over the samples: one matrix product per layer, "
-                "S = X W^T + b, handles every row at once")
-        return
-    _mistakes(net, X, got, batch=True)
-    assert got.shape == want.shape, f"X^(L) has shape (N, d_L) = {want.shape}, got {got.shape}"
-    raise AssertionError("row n of X^(L) should be f(x_n; W, b); in batch form S = X W^T + b, "
-                         "then X^(l) = sigma(S)")
+    for i, (net, N) in enumerate(zip(_nets(), (6, 1, 4))):
+        X = np.random.default_rng(8 + i).normal(size=(N, net.sizes[0]))
+        log = Log()
+        try:
+            out = run(forward_batch, net, watched(X, "X", log), rules=BATCH, hint=BATCH_HINT,
+                      count={"sigma": Function.__call__})
+        except ShapeError as e:
+            if i:
+                _mistakes_after_error(forward_batch, net, X, True, e)
+            _on_square(forward_batch, True, e)
+        got = _array(out.value, "X^(L)")
+        want = reference_forward_batch(net, X)
+        if got.shape == (net.sizes[-1], N) != want.shape:
+            raise AssertionError(f"your result has shape (d_L, N) = {got.shape}: samples are "
+                                 "rows, so X^(L) has shape (N, d_L)")
+        if got.shape == want.shape and np.allclose(got, want):
+            if log["X", "item"] or log["X", "iter"] or out.counts["sigma"] > net.L:
+                raise MethodError(
+                    "the values are right, but your code loops over the samples; the exercise "
+                    "asks for no loop over the samples: one matrix product per layer, "
+                    "S = X W^T + b, handles every row at once")
+            continue
+        _mistakes(net, X, got, batch=True)
+        assert got.shape == want.shape, (
+            f"for N = {N} samples and sizes {net.sizes}, X^(L) has shape (N, d_L), "
+            f"got {got.shape}")
+        if i:
+            raise AssertionError(
+                f"right for the network of sizes {_nets()[0].sizes} but not for N = {N} "
+                f"samples and sizes {net.sizes} ({_has(net)}): the forward pass reads L, "
+                "W^(l), b^(l) and each layer's activation from the network, and N from X")
+        raise AssertionError("row n of X^(L) should be f(x_n; W, b); in batch form "
+                             "S = X W^T + b, then X^(l) = sigma(S)")

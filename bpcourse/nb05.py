@@ -56,17 +56,19 @@ def finite_difference_gradients(net, x, y, loss=losses.quadratic, h=1e-5):
     return dW, db
 
 
-def _problem():
-    net = MLP([3, 4, 2], sigma="sigmoid", seed=1)
-    rng = np.random.default_rng(5)
-    return net, rng.normal(size=3), rng.normal(size=2)
+def _problem(sizes=(2, 4, 3, 1), N=None, seed=1):
+    """A network of L = 3 layers that widen, then narrow; one sample, or a batch of N."""
+    net = MLP(list(sizes), sigma="sigmoid", seed=seed)
+    rng = np.random.default_rng(seed + 4)
+    shape = () if N is None else (N,)
+    return net, rng.normal(size=shape + (sizes[0],)), rng.normal(size=shape + (sizes[-1],))
 
 
 CHANGED = ("the network changed: a W^(l) or b^(l) is not what it was. Put every nudged "
            "parameter back to its old value after the two forward passes")
 
 
-def _compare(dW, db, net, want, h_note=""):
+def _compare(dW, db, net, want, h_note="", N=None):
     for l in range(1, net.L + 1):
         for symbol, got, ref, shape in (("W", dW, want[0][l], net.W[l].shape),
                                         ("b", db, want[1][l], net.b[l].shape)):
@@ -94,6 +96,11 @@ def _compare(dW, db, net, want, h_note=""):
                                      "divides by 2h, the distance between w + h and w - h")
             if np.allclose(g, -ref, rtol=1e-4, atol=1e-8):
                 raise AssertionError(f"{name} has the wrong sign: it is (l(w + h) - l(w - h)) / 2h")
+            if N and np.allclose(g, ref / N, rtol=1e-4, atol=1e-8):
+                raise AssertionError(
+                    f"{name} for a batch of N = {N} samples is the sum over samples divided by "
+                    f"N, a mean: the lecture's loss L(W, b) = sum_n l_n is a sum, and the loss "
+                    "you are given sums already; do not divide by N")
             if np.allclose(g, 0):
                 raise AssertionError(f"{name} is zero: nudge the network's own array in place, "
                                      "net.W[l][j, k] = old + h, so that net(x) sees the nudge")
@@ -139,3 +146,9 @@ def test_finite_differences(student_fn):
             "with h = 0.1 a central difference differs from the gradient; nudge by h")
         raise AssertionError("with h = 0.1 your dW is not the central difference "
                              "(l(w + h) - l(w - h)) / (2h) with that step")
+    # A batch of N samples on a network that narrows, then widens: L = sum_n l_n.
+    net, X, Y = _problem((4, 2, 3), N=5, seed=2)
+    dW, db = pair(run(student_fn, net, X.copy(), Y.copy(), losses.quadratic, rules=RULES,
+                      changed={0: CHANGED}).value, "finite-difference gradients", "dW, db")
+    grads = net.gradients(X, Y, losses.quadratic)
+    _compare(dW, db, net, (grads.W, grads.b), N=len(X))

@@ -85,15 +85,25 @@ def _name_product(J, A, b, x):
             raise AssertionError(message)
 
 
+# (m, n, seed): as many outputs as the slide's example, more outputs than inputs, fewer.
+SIN_CASES = ((3, 4, 1), (5, 2, 2), (2, 5, 3))
+
+
 def test_jacobian_sin_linear(student_fn):
     """The product J_sin(A x + b) J_linear(x), checked against central differences."""
-    for seed in (1, 2):
-        A, b, x = _problem(seed)
-        m, n = A.shape
+    passed = []
+    for m, n, seed in SIN_CASES:
+        A, b, x = _problem(seed, m, n)
         try:
             J = as_array(run(student_fn, A.copy(), b.copy(), x.copy(), rules=PRODUCT,
                              hint=HINT).value, "J")
         except ShapeError as error:
+            if passed:
+                raise AssertionError(
+                    f"your code works for A of shape {passed[0]} but not for A of shape "
+                    f"({m}, {n}): {error} J_sin(s) has one row and one column per output, "
+                    f"m = len(s) = {m} here, and J_linear = A: nothing in them is a fixed "
+                    "number") from None
             A, b, x = _problem(seed, 3, 3)   # square: the same mistake runs and can be named
             try:
                 J = as_array(student_fn(A.copy(), b.copy(), x.copy()), "J")
@@ -103,18 +113,22 @@ def test_jacobian_sin_linear(student_fn):
             raise error
         if J.shape == (n, m):
             raise AssertionError(
-                f"J has shape {J.shape} but f maps R^{n} to R^{m}, so J_f is ({m}, {n}) = (m, n): "
-                "one row per output; yours looks transposed")
-        assert J.shape == (m, n), f"J should have shape ({m}, {n}) = (m, n), got {J.shape}"
+                f"J has shape {J.shape} but f maps R^{n} to R^{m}, so J_f is (m, n): one row "
+                "per output; yours looks transposed")
+        assert J.shape == (m, n), (
+            f"for A of shape ({m}, {n}) your J has shape {J.shape}: J_f has one row per output "
+            "and one column per input, shape (m, n)")
         want = jacobian_sin_linear(A, b, x)
         if np.allclose(J, want, rtol=1e-6, atol=1e-9):
+            passed.append((m, n))
             continue
         _name_product(J, A, b, x)
         numeric = calculus.jacobian(lambda v: np.sin(A @ v + b), x)
         i, j = np.unravel_index(np.argmax(np.abs(J - numeric)), J.shape)
         raise AssertionError(
-            f"entry ({i}, {j}) should be df_{i}/dx_{j} = {numeric[i, j]:.6f} "
-            f"(central differences), got {J[i, j]:.6f}")
+            f"for A of shape ({m}, {n}) your entry ({i}, {j}) = {J[i, j]:.6f} is not "
+            f"df_{i}/dx_{j} (checked by central differences)"
+            + (f"; it is right for A of shape {passed[0]}" if passed else ""))
 
 
 def _left_mistakes(jacobians, g):
@@ -139,10 +153,53 @@ def _left_mistakes(jacobians, g):
     ]
 
 
+def _chain(sizes, seed):
+    """Jacobians J_1..J_N for d_0..d_N = sizes, and dl/dx^N."""
+    rng = np.random.default_rng(seed)
+    jacobians = [rng.normal(size=(sizes[i + 1], sizes[i])) for i in range(len(sizes) - 1)]
+    return jacobians, rng.normal(size=sizes[-1])
+
+
+# d_0 .. d_N, all different so a wrong order shows: N = 3, then N = 2 and N = 4, with
+# layers that widen and narrow.
+CHAINS = ([3, 5, 4, 2], [4, 2, 5], [2, 6, 3, 5, 1])
+
+
+def _other_lengths(student_fn, first, rules, hint, name_wrong):
+    """The chains of N other than 3: a loop that fits one length only shows here."""
+    for seed, sizes in enumerate(CHAINS[1:], start=5):
+        jacobians, dl_dxN = _chain(sizes, seed)
+        N = len(jacobians)
+        where = (f"your code is right for N = {len(first) - 1} Jacobians (d = {first}) but not "
+                 f"for N = {N} (d = {sizes})")
+        try:
+            g = as_array(run(student_fn, jacobians, dl_dxN.copy(), rules=rules, hint=hint).value,
+                         "dl/dx")
+        except (ShapeError, IndexError, ValueError) as e:
+            raise AssertionError(f"{where}: {e}. Walk the whole list, whatever its length N")
+        want = gradient_from_left(jacobians, dl_dxN)
+        if g.shape == want.shape and np.allclose(g, want, rtol=1e-8, atol=1e-10):
+            continue
+        named = name_wrong(g, jacobians, dl_dxN)
+        raise AssertionError(f"{where}: " + (named or "dl/dx = (dl/dx^N)^T J_N ... J_1 has one "
+                                             "factor per function, N of them"))
+
+
+def _name_left(g, jacobians, dl_dxN):
+    for wrong, message in _left_mistakes(jacobians, dl_dxN):
+        try:
+            if g.shape == (np.shape(jacobians[0])[1],) and np.allclose(g, wrong(), rtol=1e-8,
+                                                                        atol=1e-10):
+                return message
+        except ValueError:
+            continue
+    return None
+
+
 def test_gradient_from_left(student_fn):
     """A row vector times the factors, from the loss side: shape (d_0,)."""
     rng = np.random.default_rng(3)
-    sizes = [3, 5, 4, 2]   # d_0 .. d_N, all different so a wrong order shows
+    sizes = CHAINS[0]
     jacobians = [rng.normal(size=(sizes[i + 1], sizes[i])) for i in range(len(sizes) - 1)]
     dl_dxN = rng.normal(size=sizes[-1])
     log = Log()
@@ -164,17 +221,11 @@ def test_gradient_from_left(student_fn):
     if g.shape == (sizes[-1], sizes[0]):
         raise AssertionError(
             "you returned the whole Jacobian J_N ... J_1; multiply dl/dx^N into it from the "
-            f"left to get the gradient, a vector of shape ({sizes[0]},) = (d_0,)")
+            "left to get the gradient, a vector of shape (d_0,), like x")
     assert g.shape == (sizes[0],), (
-        f"dl/dx should be a vector of shape ({sizes[0]},) = (d_0,), like x, got {g.shape}")
+        f"dl/dx should be a vector of shape (d_0,), like x; yours has shape {g.shape}")
     if not np.allclose(g, want, rtol=1e-8, atol=1e-10):
-        for wrong, message in _left_mistakes(jacobians, dl_dxN):
-            try:
-                if np.allclose(g, wrong(), rtol=1e-8, atol=1e-10):
-                    raise AssertionError(message)
-            except ValueError:
-                continue
-        raise AssertionError(
+        raise AssertionError(_name_left(g, jacobians, dl_dxN) or
             "dl/dx should be (dl/dx^N)^T J_N J_{N-1} ... J_1: start from dl/dx^N and multiply by "
             "the last Jacobian first")
     if log["J", "grouped"]:
@@ -187,6 +238,7 @@ def test_gradient_from_left(student_fn):
             "the value is right, but you multiplied Jacobians with each other (a matrix-matrix "
             "product, d^3 multiply-adds); the exercise asks for one vector-Jacobian product at a "
             "time from the loss side: g = g @ J for J in reversed(jacobians)")
+    _other_lengths(student_fn, sizes, FROM_LEFT, LEFT_HINT, _name_left)
 
 
 # --- forward mode and reverse mode, by name ----------------------------------------------------
@@ -287,36 +339,42 @@ def gradient_forward_mode(jacobians, dl_dxN):
 
 def test_gradient_forward_mode(student_fn):
     """dl/dx right, by d_0 * N Jacobian-vector products and nothing else."""
-    rng = np.random.default_rng(4)
-    sizes = [4, 3, 5, 2]
-    jacobians = [rng.normal(size=(sizes[i + 1], sizes[i])) for i in range(len(sizes) - 1)]
-    dl_dxN = rng.normal(size=sizes[-1])
-    products = Products()
-    out = run(student_fn, counted(jacobians, products), dl_dxN.copy(), rules=FORWARD_MODE,
-              hint=MODE_HINT)
-    g = as_array(out.value, "dl/dx")
-    want = gradient_from_left(jacobians, dl_dxN)
-    assert g.shape == (sizes[0],), (
-        f"dl/dx should be a vector of shape ({sizes[0]},) = (d_0,), like x, got {g.shape}")
-    if not np.allclose(g, want, rtol=1e-8, atol=1e-10):
-        if np.allclose(g, -want, rtol=1e-8, atol=1e-10):
-            raise AssertionError("the sign is wrong")
-        raise AssertionError(
-            "dl/dx_k should be (dl/dx^N)^T J_N ... J_1 e_k: push e_k through J_1 first, then "
-            "J_2, ..., and take the dot product with dl/dx^N at the end")
-    N, d0 = len(jacobians), sizes[0]
-    if products["J J"]:
-        raise MethodError(
-            "the value is right, but you multiplied Jacobians with each other (or with the "
-            "identity matrix: all directions at once), a matrix-matrix product; forward mode "
-            "pushes one input direction e_k at a time, v = J @ v, a Jacobian-vector product")
-    if products["v J"] and not products["J v"]:
-        raise MethodError(
-            f"that is reverse mode: {products['v J']} vector-Jacobian products from the loss "
-            "side, which is backpropagation (Exercise 2); this exercise asks for forward mode, "
-            "one Jacobian-vector product J @ v per function for each input direction e_k")
-    if products["J v"] not in (N * d0, (N - 1) * d0):   # J_1 e_k may be read off as column k
-        raise MethodError(
-            f"forward mode takes d_0 * N = {d0} * {N} = {N * d0} Jacobian-vector products "
-            f"(one per function for each of the d_0 input directions); yours made "
-            f"{products['J v']}: push each e_k through every J_i once, v = J @ v")
+    for seed, sizes in ((4, [4, 3, 5, 2]), (5, [2, 5, 3]), (6, [3, 2, 6, 4, 1])):
+        jacobians, dl_dxN = _chain(sizes, seed)
+        products = Products()
+        where = f"for N = {len(jacobians)} Jacobians (d = {sizes}) "
+        try:
+            out = run(student_fn, counted(jacobians, products), dl_dxN.copy(),
+                      rules=FORWARD_MODE, hint=MODE_HINT)
+        except (IndexError, ValueError) as e:
+            raise AssertionError(f"{where}your code {type(e).__name__}: {e}. Push each e_k "
+                                 "through the whole list, whatever its length N") from None
+        g = as_array(out.value, "dl/dx")
+        want = gradient_from_left(jacobians, dl_dxN)
+        assert g.shape == (sizes[0],), (
+            f"{where}dl/dx should be a vector of shape (d_0,), like x; yours has shape "
+            f"{g.shape}")
+        if not np.allclose(g, want, rtol=1e-8, atol=1e-10):
+            if np.allclose(g, -want, rtol=1e-8, atol=1e-10):
+                raise AssertionError("the sign is wrong")
+            raise AssertionError(
+                f"{where}your dl/dx is not (dl/dx^N)^T J_N ... J_1: dl/dx_k is that product "
+                "times e_k; push e_k through J_1 first, then J_2, ..., and take the dot product "
+                "with dl/dx^N at the end")
+        N, d0 = len(jacobians), sizes[0]
+        if products["J J"]:
+            raise MethodError(
+                "the value is right, but you multiplied Jacobians with each other (or with the "
+                "identity matrix: all directions at once), a matrix-matrix product; forward mode "
+                "pushes one input direction e_k at a time, v = J @ v, a Jacobian-vector product")
+        if products["v J"] and not products["J v"]:
+            raise MethodError(
+                f"that is reverse mode: {products['v J']} vector-Jacobian products from the "
+                "loss side, which is backpropagation (Exercise 2); this exercise asks for "
+                "forward mode, one Jacobian-vector product J @ v per function for each input "
+                "direction e_k")
+        if products["J v"] not in (N * d0, (N - 1) * d0):   # J_1 e_k may be read off as column k
+            raise MethodError(
+                f"{where}forward mode takes d_0 * N = {d0} * {N} = {N * d0} Jacobian-vector "
+                f"products (one per function for each of the d_0 input directions); yours made "
+                f"{products['J v']}: push each e_k through every J_i once, v = J @ v")
