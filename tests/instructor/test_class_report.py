@@ -461,6 +461,35 @@ COURSE = {
     ("backward", "x^(l) for x^(l-1) in dW"): "nb08.backward.x_of_this_layer",
     ("backward", "the mean over the batch"): "nb08.backward.mean_not_sum",
     ("backward", "the wrong sign"): "nb08.backward.wrong_sign",
+    ("trace_floats", "x^(0) left out"): "nb09.trace_floats.no_input",
+    ("trace_floats", "s^(l) left out"): "nb09.trace_floats.no_s",
+    ("trace_floats", "one sample: N left out"): "nb09.trace_floats.one_sample",
+    ("trace_floats", "bytes for floats"): "nb09.trace_floats.bytes",
+    ("trace_floats", "the parameters counted"): "nb09.trace_floats.parameters",
+    ("trace_floats", "s^(L) of the output layer left out"): "nb09.trace_floats.s_only_hidden",
+    ("zero_gradient_entries", "only the inputs that are 0 (BP4's x^(l-1)_k)"):
+        "nb09.zero_entries.columns_only",
+    ("zero_gradient_entries", "only the neurons switched off (sigma'(s^l_j) = 0)"):
+        "nb09.zero_entries.rows_only",
+    ("zero_gradient_entries", "and for or"): "nb09.zero_entries.both",
+    ("zero_gradient_entries", "relu's rows on every layer, the output layer too"):
+        "nb09.zero_entries.relu_rows_everywhere",
+    ("saturation_ratio", "sigma'(s) alone"): "nb09.saturation.sigma_prime",
+    ("saturation_ratio", "upside down"): "nb09.saturation.inverse",
+    ("saturation_ratio", "sigma for sigma'"): "nb09.saturation.sigma",
+    ("saturation_ratio", "divided by sigma(0)"): "nb09.saturation.over_sigma",
+    ("saturation_ratio", "the tails' approximation 4 e^-|s|"): "nb09.saturation.tail",
+    ("output_deltas", "sigma' left out of the quadratic loss's delta"):
+        "nb09.output_deltas.quadratic_no_sigma_prime",
+    ("output_deltas", "the cross-entropy's delta taken as the quadratic's"):
+        "nb09.output_deltas.ce_with_sigma_prime",
+    ("output_deltas", "the cross-entropy's dl/dx^(L) for its delta"):
+        "nb09.output_deltas.ce_dl_dx",
+    ("output_deltas", "notebook 08's softmax cross-entropy on a sigmoid output"):
+        "nb09.output_deltas.ce_softmax_form",
+    ("output_deltas", "y - x for x - y"): "nb09.output_deltas.wrong_sign",
+    ("output_deltas", "the pair swapped"): "nb09.output_deltas.swapped",
+    ("output_deltas", "sigma' taken at x^(L)"): "nb09.output_deltas.sigma_prime_at_x",
 }
 
 
@@ -478,6 +507,19 @@ def _inputs(exercise, rng):
     """Inputs like the hidden test's, on square layers (where W for W^T runs): a list of calls."""
     import bplib
 
+    if exercise == "nb09.trace_floats":
+        return [(([5, 12, 7, 3], 40), "floats 0"), (([9, 4], 1), "floats 1")]
+    if exercise == "nb09.zero_entries":
+        net = bplib.MLP([5, 6, 4, 3], sigma="relu", output_sigma="identity", seed=2)
+        x = rng.normal(size=5)
+        x[[0, 3]] = 0.0
+        trace = net.forward(x)
+        return [((net, trace, l), f"mask[{l}]") for l in range(1, net.L + 1)]
+    if exercise == "nb09.saturation":
+        return [((rng.uniform(-10, 10, size=6),), "ratio")]
+    if exercise == "nb09.output_deltas":
+        xL = bplib.sigmoid(rng.uniform(-8, 8, size=(4, 3)))
+        return [((xL, rng.integers(0, 2, size=(4, 3)).astype(float)), "delta")]
     if exercise == "nb04.forward":
         net = bplib.MLP([3, 3, 3], sigma=bplib.tanh, output_sigma=bplib.sigmoid, seed=4)
         for l in (1, 2):
