@@ -15,7 +15,7 @@ import nbformat  # noqa: E402
 import pytest  # noqa: E402
 import sympy  # noqa: E402
 
-from bpcourse import nb06, nb08  # noqa: E402
+from bpcourse import nb06, nb08, nb09  # noqa: E402
 from bplib import graph  # noqa: E402
 from bplib.widgets import AnswerBox, GraphExercise, check_expression  # noqa: E402
 from bplib.widgets._read import read_expression  # noqa: E402
@@ -101,6 +101,7 @@ BOXES = [
     ("08 hidden weight", nb08.HIDDEN_EXPRESSION, nb08.HIDDEN_EXPRESSION_MISTAKES,
      nb08.HIDDEN_VARIABLES),
     ("08 largest sigma'", nb08.SIGMA_MAX, nb08.SIGMA_MAX_MISTAKES, ("x",)),
+    ("09 cross-entropy over quadratic", nb09.RATIO, nb09.RATIO_MISTAKES, ("x",)),
 ]
 
 
