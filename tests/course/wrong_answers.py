@@ -58,7 +58,7 @@ ANSWERS = [
     # --- 01: the shape of W^(l) ------------------------------------------------------------------
     W("weight_shape", "rows and columns swapped",
       "def weight_shape(sizes, l):\n    return (sizes[l - 1], sizes[l])",
-      ("(d_1, d_0)", "row j")),
+      ("(d_0, d_1)", "swapped", "row j")),
     W("weight_shape", "layers counted from 0 (off by one)",
       "def weight_shape(sizes, l):\n    return (sizes[l + 1], sizes[l])",
       ("layer 0 is the input",)),
@@ -70,7 +70,17 @@ ANSWERS = [
       ("bplib.MLP",), "delegation"),
     W("weight_shape", "the shape of b^(l) and a count",
       "def weight_shape(sizes, l):\n    return (sizes[l], 1)",
-      ("(d_1, d_0) = (3, 4)",)),
+      ("(d_l, d_{l-1})",)),
+    W("weight_shape", "the smaller size first: right only for narrowing sizes",
+      "def weight_shape(sizes, l):\n"
+      "    return (min(sizes[l], sizes[l - 1]), max(sizes[l], sizes[l - 1]))",
+      ("smaller size first", "wider")),
+    W("weight_shape", "the first or the last layer: right only for L = 2",
+      "def weight_shape(sizes, l):\n"
+      "    if l == 1:\n"
+      "        return (sizes[1], sizes[0])\n"
+      "    return (sizes[-1], sizes[-2])",
+      ("L = 2", "hidden layer")),
 
     # --- 02: a numerical Jacobian ----------------------------------------------------------------
     W("numerical_jacobian", "forward differences",
@@ -78,6 +88,25 @@ ANSWERS = [
       "    fx = f(x)\n"
       "    return np.stack([(f(x + h * e) - fx) / h for e in np.eye(len(x))], axis=1)",
       ("forward differences", "central")),
+    W("numerical_jacobian", "backward differences",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    fx = f(x)\n"
+      "    return np.stack([(fx - f(x - h * e)) / h for e in np.eye(len(x))], axis=1)",
+      ("backward differences", "one-sided", "order h", "central")),
+    W("numerical_jacobian", "/ 2 * h: divides by 2, then multiplies by h",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    return np.stack([(f(x + h * e) - f(x - h * e)) / 2 * h for e in np.eye(len(x))],"
+      " axis=1)",
+      ("/ 2 * h", "/ (2 * h)")),
+    W("numerical_jacobian", "three rows: right only for m = 3",
+      "def numerical_jacobian(f, x, h=1e-5):\n"
+      "    J = np.zeros((3, len(x)))\n"
+      "    for j in range(len(x)):\n"
+      "        e = np.zeros(len(x))\n"
+      "        e[j] = h\n"
+      "        J[:, j] = (f(x + e) - f(x - e)) / (2 * h)\n"
+      "    return J",
+      ("works for f: R^2 -> R^3", "m = len(f(x))")),
     W("numerical_jacobian", "columns stacked as rows: J transposed",
       "def numerical_jacobian(f, x, h=1e-5):\n"
       "    return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])",
@@ -176,6 +205,20 @@ ANSWERS = [
     W("neuron", "no loop: a dot product (right value, not the method)",
       "def neuron(W, b, x_prev, j, sigma):\n    return sigma(W[j] @ x_prev + b[j])",
       ("for loop",), "method"),
+    W("neuron", "a loop that computes the terms, then a dot product gives the value",
+      "def neuron(W, b, x_prev, j, sigma):\n"
+      "    s = b[j]\n"
+      "    for k in range(len(x_prev)):\n"
+      "        term = W[j, k] * x_prev[k]\n"
+      "    return sigma(W[j] @ x_prev + b[j])",
+      ("does not come from your for loop",), "method"),
+    W("neuron", "a loop that sums the terms, then np.dot gives the value",
+      "def neuron(W, b, x_prev, j, sigma):\n"
+      "    s = b[j]\n"
+      "    for k in range(len(x_prev)):\n"
+      "        s += W[j, k] * x_prev[k]\n"
+      "    return sigma(np.dot(W[j], x_prev) + b[j])",
+      ("does not come from your for loop",), "method"),
     W("neuron", "uses a bplib network's forward pass",
       "def neuron(W, b, x_prev, j, sigma):\n"
       "    net = bplib.MLP([len(x_prev), len(b)], sigma=sigma)\n"
@@ -265,6 +308,24 @@ ANSWERS = [
       "        x = net.activation(l)(s)\n"
       "    return s",
       ("s^(L)",)),
+    W("forward", "a sigmoid hard-coded on every layer",
+      "def forward(net, x):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        x = 1 / (1 + np.exp(-(net.W[l] @ x + net.b[l])))\n"
+      "    return x",
+      ("net.activation(l)", "fixed sigma", "tanh on layers 1..2 and sigmoid on layer 3")),
+    W("forward", "tanh and a sigmoid hard-coded: right only for the tanh-sigmoid network",
+      "def forward(net, x):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        s = net.W[l] @ x + net.b[l]\n"
+      "        x = 1 / (1 + np.exp(-s)) if l == net.L else np.tanh(s)\n"
+      "    return x",
+      ("net.activation(l)", "fixed sigma")),
+    W("forward", "two layers written out: right only for L = 2",
+      "def forward(net, x):\n"
+      "    x1 = net.activation(1)(net.W[1] @ x + net.b[1])\n"
+      "    return net.activation(2)(net.W[2] @ x1 + net.b[2])",
+      ("x^(2)", "L = 3", "range(1, net.L + 1)")),
     W("forward", "calls net(x)",
       "def forward(net, x):\n    return net(x)",
       ("net(x)", "not yours"), "delegation"),
@@ -338,6 +399,17 @@ ANSWERS = [
       "        out.append(x)\n"
       "    return np.stack(out)",
       ("loop over the samples",), "method"),
+    W("forward_batch", "two layers written out: right only for L = 2",
+      "def forward_batch(net, X):\n"
+      "    X1 = net.activation(1)(X @ net.W[1].T + net.b[1])\n"
+      "    return net.activation(2)(X1 @ net.W[2].T + net.b[2])",
+      ("x^(2)", "L = 3", "range(1, net.L + 1)")),
+    W("forward_batch", "a sigmoid hard-coded on every layer",
+      "def forward_batch(net, X):\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        X = 1 / (1 + np.exp(-(X @ net.W[l].T + net.b[l])))\n"
+      "    return X",
+      ("net.activation(l)",)),
     W("forward_batch", "calls net(X)",
       "def forward_batch(net, X):\n    return net(X)",
       ("net(x)",), "delegation"),
@@ -523,6 +595,38 @@ ANSWERS = [
       "    return dW, db",
       ("l = 1..L",)),
 
+    W("finite_difference_gradients", "a batch mean where the lecture sums over samples",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    N = len(x) if np.ndim(x) == 2 else 1\n"
+      "    dW, db = {}, {}\n"
+      "    for l in range(1, net.L + 1):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            t = P[l]; g = np.zeros_like(t)\n"
+      "            for i in np.ndindex(t.shape):\n"
+      "                old = t[i]\n"
+      "                t[i] = old + h; up = loss(net(x), y)\n"
+      "                t[i] = old - h; down = loss(net(x), y)\n"
+      "                t[i] = old\n"
+      "                g[i] = (up - down) / (2 * h) / N\n"
+      "            G[l] = g\n"
+      "    return dW, db",
+      ("a mean", "sum_n l_n", "N = 5")),
+    W("finite_difference_gradients", "layers 1 and 2 written out: right only for L = 2",
+      "def finite_difference_gradients(net, x, y, loss, h=1e-5):\n"
+      "    dW, db = {}, {}\n"
+      "    for l in (1, 2):\n"
+      "        for P, G in ((net.W, dW), (net.b, db)):\n"
+      "            t = P[l]; g = np.zeros_like(t)\n"
+      "            for i in np.ndindex(t.shape):\n"
+      "                old = t[i]\n"
+      "                t[i] = old + h; up = loss(net(x), y)\n"
+      "                t[i] = old - h; down = loss(net(x), y)\n"
+      "                t[i] = old\n"
+      "                g[i] = (up - down) / (2 * h)\n"
+      "            G[l] = g\n"
+      "    return dW, db",
+      ("dl/dW^(3) is missing", "l = 1..L = 1..3")),
+
     # --- 06: f'(x) in code -----------------------------------------------------------------------
     W("df", "the factor 2x is missing",
       "def df(x):\n    return np.exp(np.sin(x ** 2)) * np.cos(x ** 2)",
@@ -700,6 +804,11 @@ ANSWERS = [
       "def jacobian_sin_linear(A, b, x):\n"
       "    return -np.diag(np.cos(A @ x + b)) @ A",
       ("sign",)),
+    W("jacobian_sin_linear", "a 3 x 3 diagonal: right only for m = 3",
+      "def jacobian_sin_linear(A, b, x):\n"
+      "    s = A @ x + b\n"
+      "    return (np.eye(3) * np.cos(s)) @ A",
+      ("works for A of shape (3, 4)", "fixed number")),
     W("jacobian_sin_linear", "bplib.jacobian",
       "def jacobian_sin_linear(A, b, x):\n"
       "    return bplib.jacobian(lambda v: np.sin(A @ v + b), x)",
@@ -761,6 +870,10 @@ ANSWERS = [
       "        g = g @ J\n"
       "    return g",
       ("in place", "`jacobians`")),
+    W("gradient_from_left", "three products written out: right only for N = 3",
+      "def gradient_from_left(jacobians, dl_dxN):\n"
+      "    return dl_dxN @ jacobians[2] @ jacobians[1] @ jacobians[0]",
+      ("right for N = 3", "whatever its length")),
     W("gradient_from_left", "the check's reference",
       "from bpcourse import nb07\n"
       "def gradient_from_left(jacobians, dl_dxN):\n"
@@ -1081,6 +1194,15 @@ ANSWERS = [
       "        g[k] = dl_dxN @ v\n"
       "    return g",
       ("d_0 * N",), "method"),
+    W("gradient_forward_mode", "three functions written out: right only for N = 3",
+      "def gradient_forward_mode(jacobians, dl_dxN):\n"
+      "    J1, J2, J3 = jacobians\n"
+      "    g = np.zeros(J1.shape[1])\n"
+      "    for k in range(J1.shape[1]):\n"
+      "        v = J3 @ (J2 @ (J1 @ np.eye(J1.shape[1])[k]))\n"
+      "        g[k] = dl_dxN @ v\n"
+      "    return g",
+      ("N = 2", "whatever its length")),
     W("gradient_forward_mode", "calls the reference of the checks",
       "from bpcourse import nb07\n"
       "def gradient_forward_mode(jacobians, dl_dxN):\n"
