@@ -79,10 +79,23 @@ def _exercise(id, quantity, reports, table):
 # The checks' own variants give the values (imported when used: the grader reads this
 # table's words without the notebooks' checks).
 def _backward(**kwargs):
-    def values(net, trace, dl_dxL):
+    def values(net, trace, dl_dsL):
         from .nb08 import _variant
-        return _variant(net, trace, dl_dxL, **kwargs)
+        return _variant(net, trace, dl_dsL, **kwargs)
     return values
+
+
+def _layer_step(**kwargs):
+    def values(dl_ds, x_prev, W):
+        from .nb08 import _layer
+        return _layer(dl_ds, x_prev, W, **kwargs)
+    return values
+
+
+def _step(result, label):
+    """The hidden test's names for one layer's step: ``<label> dW``, ``<label> db``, ``<label> dx``."""
+    return [(f"{label} {name}", np.asarray(v, dtype=float))
+            for name, v in zip(("dW", "db", "dx"), result)]
 
 
 def _by_hand(l, **kwargs):
@@ -252,13 +265,37 @@ EXERCISES = {e.id: e for e in [
          _by_hand(1, x_in="this")),
         ("wrong_sign", "wrong sign", "the one with the wrong sign", _by_hand(1, sign=-1)),
     ]),
+    _exercise("nb08.layer_backward", "one layer's backward step", _step, [
+        ("w_not_transposed", "W for W^T",
+         "the one with W^(l) where (W^(l))^T belongs in dl/dx^(l-1)", _layer_step(back_W="WT")),
+        ("columns_for_rows", "a batch's rows taken as columns",
+         "the one with (W^(l))^T times the whole (N, d_l) dl_ds, as if its columns were samples",
+         _layer_step(dx="columns")),
+        ("outer_reversed", "outer product the wrong way round",
+         "the one with x^(l-1) (dl/ds^(l))^T, the outer product the wrong way round",
+         _layer_step(outer="wrong")),
+        ("mean_not_sum", "a mean where the lecture sums",
+         "the one divided by N, a mean where the lecture's loss sums over samples",
+         _layer_step(reduce="mean")),
+        ("bias_zero", "dl/db^(l) = 0", "the one with dl/db^(l) = 0", _layer_step(db="zero")),
+        ("wrong_sign", "wrong sign", "the one with every sign flipped", _layer_step(sign=-1)),
+    ]),
     _exercise("nb08.backward", "backward pass", _grads, [
         ("missing_sigma_prime", "sigma' missing", "the one without sigma'(s^(l)), "
          "dl/ds^(l) = dl/dx^(l)", _backward(dsigma="none")),
         ("sigma_prime_at_x", "sigma'(x^(l)) for sigma'(s^(l))",
          "the one with sigma' taken at x^(l) instead of s^(l)", _backward(dsigma="x")),
+        ("local_arguments_swapped", "s and x swapped in sigma'",
+         "the one with local_derivative(name, x^(l), s^(l)), s and x swapped",
+         _backward(dsigma="swapped")),
+        ("sigma_prime_of_next_layer", "layer l's sigma' for layer l-1's",
+         "the one with sigma'(s^(l)) where sigma'(s^(l-1)) belongs", _backward(dsigma="layer")),
+        ("output_sigma_prime_again", "sigma'(s^(L)) twice",
+         "the one that multiplies delta^(L) by sigma'(s^(L)) again", _backward(output="again")),
         ("w_not_transposed", "W for W^T",
          "the one with W^(l) where (W^(l))^T belongs in dl/dx^(l-1)", _backward(back_W="WT")),
+        ("outer_reversed", "outer product the wrong way round",
+         "the one with x^(l-1) (dl/ds^(l))^T for dl/dW^(l)", _backward(outer="wrong")),
         ("bias_zero", "dl/db^(l) = 0", "the one with dl/db^(l) = 0", _backward(db="zero")),
         ("x_of_this_layer", "x^(l) for x^(l-1)", "the one with x^(l) for x^(l-1) in dl/dW^(l)",
          _backward(x_in="this")),

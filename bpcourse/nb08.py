@@ -7,10 +7,14 @@ Going from layer L down to layer 1,
     dl/db^(l)   = dl/ds^(l)                      (summed over a batch)
     dl/dx^(l-1) = (W^(l))^T dl/ds^(l)
 
-The student's backward pass is judged by ``bplib.gradient_check``, which
-compares it with finite differences; a wrong one is compared with the
-backward pass of each usual mistake (``MISTAKES``) to name it. An answer that
-calls bplib's own backward pass (net.backward, net.gradients) is refused.
+The student writes one layer's step (``layer_backward``: dl/dW^(l), dl/db^(l),
+dl/dx^(l-1) from dl/ds^(l)), the local derivatives sigma' and delta^(L) for
+softmax with cross-entropy, then puts them together into a backward pass that
+starts from delta^(L) = dl/ds^(L). The pass is judged by
+``bplib.gradient_check``, which compares it with finite differences; a wrong
+one is compared with the pass of each usual mistake (``MISTAKES``) to name it.
+An answer that calls bplib's own backward pass or derivatives (net.backward,
+net.gradients, activation.backward, ...) is refused.
 """
 from types import SimpleNamespace
 
@@ -22,171 +26,6 @@ from bplib.mlp import MLP, Trace
 
 from .method import BACKPROP, CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules, \
     ShapeError, as_array, reference, run, watched
-
-RULES = Rules("your own backward pass, layer by layer from l = L down to 1",
-              {**BACKPROP, **FINITE_DIFFERENCES, **CHAIN})
-HINT = ("W^(l) has shape (d_l, d_{l-1}): dl/dx^(l-1) = (W^(l))^T dl/ds^(l), which for rows is "
-        "dl_ds @ net.W[l]; dl/dW^(l) = dl/ds^(l) (x^(l-1))^T has the shape of W^(l)")
-
-
-@reference
-def backward(net, trace, dl_dxL):
-    """The reference: bplib's own backward pass, with the exercise's signature."""
-    return net.backward(trace, dl_dxL)
-
-
-@reference
-def _variant(net, trace, dl_dxL, back_W="W", dsigma="s", db="ds", x_in="prev", reduce="sum",
-             sign=1):
-    """The backward pass with one chosen mistake (element-wise activations only)."""
-    dW, db_ = {}, {}
-    dl_dx = sign * dl_dxL
-    for l in range(net.L, 0, -1):
-        act = net.activation(l)
-        dl_ds = {"s": lambda: act.backward(trace.s[l], trace.x[l], dl_dx),
-                 "x": lambda: act.derivative(trace.x[l]) * dl_dx,
-                 "none": lambda: dl_dx}[dsigma]()
-        x_prev = trace.x[l - 1] if x_in == "prev" else trace.x[l]
-        rows = np.atleast_2d(dl_ds)
-        n = len(rows) if reduce == "mean" else 1
-        dW[l] = rows.T @ np.atleast_2d(x_prev) / n
-        db_[l] = (rows.sum(axis=0) / n) if db == "ds" else np.zeros_like(net.b[l])
-        dl_dx = dl_ds @ (net.W[l] if back_W == "W" else net.W[l].T)
-    return SimpleNamespace(W=dW, b=db_)
-
-
-MISTAKES = [
-    (dict(back_W="WT"), "W^(l) where (W^(l))^T belongs: dl/dx^(l-1) = (W^(l))^T dl/ds^(l), "
-                        "which for rows is dl_ds @ net.W[l]"),
-    (dict(dsigma="x"), "sigma'(x^(l)) where sigma'(s^(l)) belongs: the derivative of the "
-                       "activation is taken at the weighted input s^(l) = trace.s[l], the value "
-                       "that enters sigma"),
-    (dict(dsigma="none"), "sigma' is missing: dl/ds^(l) = sigma'(s^(l)) * dl/dx^(l) needs the "
-                          "derivative of the activation"),
-    (dict(db="zero"), "dl/db^(l) is 0: the bias enters s^(l) with derivative 1, so "
-                      "dl/db^(l) = dl/ds^(l) (summed over a batch)"),
-    (dict(x_in="this"), "dl/dW^(l) = dl/ds^(l) (x^(l-1))^T takes the activation that enters "
-                        "layer l, x^(l-1) = trace.x[l - 1], not x^(l)"),
-    (dict(reduce="mean"), "the gradients are divided by N: the lecture's loss is the sum over "
-                          "samples, not the mean"),
-    (dict(sign=-1), "every gradient has the wrong sign: backpropagation starts from dl/dx^(L) "
-                    "as it is given and only multiplies by Jacobians"),
-]
-
-
-def _cases():
-    """(what, net, x, y, loss): one sample and a batch, element-wise and softmax outputs."""
-    rng = np.random.default_rng(8)
-    yield ("one sample, sigmoid layers, quadratic loss",
-           MLP([3, 4, 2], sigma="sigmoid", seed=2), rng.normal(size=3), rng.normal(size=2),
-           losses.quadratic)
-    yield ("a batch of 5 samples, tanh layers, quadratic loss",
-           MLP([3, 5, 4, 2], sigma="tanh", seed=3), rng.normal(size=(5, 3)),
-           rng.normal(size=(5, 2)), losses.quadratic)
-    yield ("a batch of 4 samples, softmax output, cross-entropy loss",
-           MLP([4, 6, 3], sigma="tanh", output_sigma="softmax", seed=4),
-           rng.normal(size=(4, 4)), np.array([0, 2, 1, 2]), losses.cross_entropy)
-
-
-def _square():
-    net = MLP([3, 3, 3, 3], sigma="tanh", seed=5)
-    rng = np.random.default_rng(6)
-    for l in range(1, net.L + 1):
-        net.b[l] = rng.normal(size=3)
-    return net, rng.normal(size=3), rng.normal(size=3)   # one sample: W x and W^T x both run
-
-
-def _name(student_fn, net, x, y, loss):
-    """The message of the usual mistake the student's pass matches on this case, or None."""
-    if any(net.activation(l).name == "softmax" for l in range(1, net.L + 1)):
-        return None
-    trace = net.forward(x)
-    dl_dxL = loss.gradient(trace.output, y)
-    try:
-        got = student_fn(net, trace, dl_dxL.copy())
-        mine = [np.asarray(got.W[l], dtype=float) for l in range(1, net.L + 1)] + \
-            [np.asarray(got.b[l], dtype=float) for l in range(1, net.L + 1)]
-    except Exception:
-        return None
-    for kwargs, message in [({}, None)] + MISTAKES:   # right here: no mistake to name
-        try:
-            v = _variant(net, trace, dl_dxL, **kwargs)
-        except ValueError:
-            continue
-        theirs = [v.W[l] for l in range(1, net.L + 1)] + [v.b[l] for l in range(1, net.L + 1)]
-        if all(a.shape == b.shape and np.allclose(a, b, rtol=1e-7, atol=1e-10)
-               for a, b in zip(mine, theirs)):
-            return message
-    return None
-
-
-def _shape_of_result(grads, net, trace):
-    """Name a result of the wrong kind or of one-sample shapes on a batch."""
-    if isinstance(grads, dict) or isinstance(grads, (tuple, list)):
-        raise AssertionError(f"you returned a {type(grads).__name__}; return "
-                             "SimpleNamespace(W=dW, b=db), so that result.W[l] is dl/dW^(l)")
-    for symbol in ("W", "b"):
-        part = getattr(grads, symbol, None)
-        if isinstance(part, list):
-            raise AssertionError(f"d{symbol} is a list; make it a dict keyed by the layer number "
-                                 f"l = 1..L, d{symbol}[l] = ... (layer 0 has no parameters)")
-    for l in range(1, net.L + 1):
-        for symbol in ("W", "b"):
-            try:
-                getattr(grads, symbol)[l]
-            except (KeyError, IndexError, TypeError, AttributeError):
-                raise AssertionError(
-                    f"dl/d{symbol}^({l}) is missing: the loop runs from l = L down to 1, "
-                    f"range(net.L, 0, -1), and fills d{symbol}[l] for every layer") from None
-        gW, want = np.shape(grads.W[l]), net.W[l].shape
-        if gW == want[::-1] and gW != want:
-            raise AssertionError(
-                f"dl/dW^({l}) has shape {gW}: it looks transposed; W^({l}) has shape {want}, "
-                "dl/dW^(l) = dl/ds^(l) (x^(l-1))^T, row j for neuron j, np.outer(dl_ds, x_prev)")
-    if trace.output.ndim != 2:
-        return
-    N = trace.output.shape[0]
-    for l in range(1, net.L + 1):
-        try:
-            gW, gb = np.shape(grads.W[l]), np.shape(grads.b[l])
-        except Exception:
-            return
-        if gW == (N * net.sizes[l], N * net.sizes[l - 1]):
-            raise AssertionError(
-                f"dl/dW^({l}) has shape {gW}: np.outer flattens a batch; for samples as rows, "
-                "dl/dW^(l) = sum_n dl/ds_n (x_n^(l-1))^T, a sum of outer products that one "
-                "matrix product of dl_ds (N, d_l) and x_prev (N, d_(l-1)) gives")
-        if gb == (N, net.sizes[l]):
-            raise AssertionError(
-                f"dl/db^({l}) has shape {gb}, one row per sample: over a batch it is summed "
-                "over the samples (axis 0), to the shape of b^(l)")
-
-
-def test_backward(student_fn):
-    """gradient_check on each case, with the network and the trace left unchanged."""
-    for what, net, x, y, loss in _cases():
-        trace = net.forward(x)
-        try:
-            grads = run(student_fn, net, trace, loss.gradient(trace.output, y), rules=RULES,
-                        hint=HINT, changed={
-                            0: "your backward pass changed W^(l) or b^(l): it must only read "
-                               "the network and the trace",
-                            1: "your backward pass changed the trace x^(l) or s^(l): compute "
-                               "new arrays instead of updating those in place"}).value
-        except ShapeError as error:
-            named = _name(student_fn, *_square(), losses.quadratic)
-            batch = "" if trace.output.ndim == 1 else (
-                "one-sample code on a batch? With samples as rows, dl_ds has shape (N, d_l) "
-                "and x_prev (N, d_(l-1)): each product must sum over the N samples. ")
-            raise AssertionError(f"on {what}: {named or batch + str(error)}") from None
-        _shape_of_result(grads, net, trace)
-        result = gradient_check(net, x, y, loss, backward=student_fn)
-        if not result.passed:
-            named = _name(student_fn, net, x, y, loss) or \
-                _name(student_fn, *_square(), losses.quadratic)
-            raise AssertionError(f"on {what}: {named}" if named else
-                                 f"on {what}, bplib.gradient_check says:\n{result}")
-
 
 # --- by hand, scalar by scalar: dl/dw^2_jk and dl/dw^1_jk of a 2-layer sigmoid net -------------
 
@@ -503,6 +342,387 @@ def test_softmax_cross_entropy_delta(student_fn):
                 raise AssertionError(f"on {what}: {message}")
         raise AssertionError(f"on {what}: your dl/ds^(L) is not J^T dl/dx^(L): work the product "
                              "out on paper, entry j, and use sum_k y_k = 1")
+
+
+# --- one layer's backward step: dl/dW^(l), dl/db^(l), dl/dx^(l-1) from dl/ds^(l) ----------------
+
+LAYER = Rules("one layer's backward step, written yourself with numpy's products and sums",
+              {**BACKPROP, **FINITE_DIFFERENCES, **CHAIN, **DERIVATIVES})
+LAYER_HINT = ("W^(l) has shape (d_l, d_(l-1)); one sample: dl_ds (d_l,), x_prev (d_(l-1),); "
+              "a batch: dl_ds (N, d_l), x_prev (N, d_(l-1)), one row per sample")
+LAYER_NAMES = ("dl/dW^(l)", "dl/db^(l)", "dl/dx^(l-1)")
+
+
+@reference
+def _layer(dl_ds, x_prev, W, back_W="W", outer="right", reduce="sum", db="ds", sign=1,
+           dx="rows"):
+    """One layer's backward step, for one sample or rows, with one chosen mistake."""
+    rows, prev = np.atleast_2d(dl_ds), np.atleast_2d(x_prev)
+    dW = rows.T @ prev if outer == "right" else prev.T @ rows
+    db_ = rows.sum(axis=0) if db == "ds" else np.zeros(W.shape[0])
+    if reduce in ("mean", "mean W"):
+        dW = dW / len(rows)
+    if reduce in ("mean", "mean b"):
+        db_ = db_ / len(rows)
+    if dx == "columns":        # the one-sample product W^T dl_ds applied to a whole batch
+        dx_prev = W.T @ dl_ds
+    else:
+        dx_prev = dl_ds @ (W if back_W == "W" else W.T)
+    return sign * dW, sign * db_, sign * dx_prev
+
+
+@reference
+def layer_backward(dl_ds, x_prev, W):
+    """(dl/dW^(l), dl/db^(l), dl/dx^(l-1)) from dl/ds^(l): the reference."""
+    return _layer(dl_ds, x_prev, W)
+
+
+LAYER_MISTAKES = [
+    (dict(back_W="WT"), "your dl/dx^(l-1) is W^(l) dl/ds^(l): W^(l) where its transpose belongs; "
+                        "entry k of dl/dx^(l-1) collects the weights out of neuron k of layer "
+                        "l-1, which are column k of W^(l), not row k"),
+    (dict(dx="columns"), "your dl/dx^(l-1) multiplies (W^(l))^T by the whole (N, d_l) array "
+                         "dl_ds, as if its columns were the samples: with samples as rows, row n "
+                         "of dl/dx^(l-1) belongs to sample n, row n of dl_ds"),
+    (dict(outer="wrong"), "your dl/dW^(l) is x^(l-1) (dl/ds^(l))^T, the outer product the wrong "
+                          "way round: entry (j, k) is dl/dw^l_jk, row j for neuron j of layer l, "
+                          "column k for neuron k of layer l-1, as in W^(l)"),
+    (dict(reduce="mean"), "your dl/dW^(l) and dl/db^(l) are divided by N = {N}: a mean, where the "
+                          "lecture's loss is the sum over the samples, L = sum_n l_n"),
+    (dict(reduce="mean W"), "your dl/dW^(l) is divided by N = {N}: a mean, where the lecture's "
+                            "loss is the sum over the samples, L = sum_n l_n"),
+    (dict(reduce="mean b"), "your dl/db^(l) is divided by N = {N}: a mean, where the lecture's "
+                            "loss is the sum over the samples, L = sum_n l_n"),
+    (dict(db="zero"), "your dl/db^(l) is 0: b^l_j is a term of s^l_j = sum_k w^l_jk x^(l-1)_k + "
+                      "b^l_j; what is ds^l_j/db^l_j?"),
+    (dict(sign=-1), "all three of your results have the wrong sign: the backward step only "
+                    "multiplies dl/ds^(l) by local derivatives, and no minus enters"),
+]
+
+
+def _layer_cases():
+    """(what, dl_ds, x_prev, W): one sample with d_l larger and smaller than d_(l-1), a batch."""
+    rng = np.random.default_rng(13)
+    yield ("one sample, d_l = 3, d_(l-1) = 2", rng.normal(size=3), rng.normal(size=2),
+           rng.normal(size=(3, 2)))
+    yield ("one sample, d_l = 2, d_(l-1) = 4", rng.normal(size=2), rng.normal(size=4),
+           rng.normal(size=(2, 4)))
+    yield ("a batch of N = 5 samples, d_l = 3, d_(l-1) = 4", rng.normal(size=(5, 3)),
+           rng.normal(size=(5, 4)), rng.normal(size=(3, 4)))
+
+
+def _square_layer(batch):
+    """Square shapes (N = d_l = d_(l-1) = 3), where W^(l) for its transpose runs too."""
+    rng = np.random.default_rng(14)
+    return rng.normal(size=(3, 3) if batch else 3), rng.normal(size=(3, 3) if batch else 3), \
+        rng.normal(size=(3, 3))
+
+
+def _triple(value):
+    """The three results of one layer's step as float arrays, naming a wrong kind of result."""
+    if isinstance(value, list) and len(value) == 3:
+        raise AssertionError("you returned a list [.., .., ..]; return the three results as a "
+                             "tuple, `return dl_dW, dl_db, dl_dx_prev`")
+    if not (isinstance(value, tuple) and len(value) == 3):
+        got = f"a tuple of {len(value)}" if isinstance(value, tuple) else type(value).__name__
+        raise AssertionError("return the three results as a tuple, "
+                             f"`return dl_dW, dl_db, dl_dx_prev`, got {got}")
+    return tuple(as_array(v, name) for v, name in zip(value, LAYER_NAMES))
+
+
+def _close(a, b):
+    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
+
+
+def _layer_named(got, dl_ds, x_prev, W):
+    """The usual mistake whose values ``got`` equals, in words, or None."""
+    N = len(dl_ds) if np.ndim(dl_ds) == 2 else 1
+    for kwargs, message in LAYER_MISTAKES:
+        try:
+            theirs = _layer(dl_ds, x_prev, W, **kwargs)
+        except ValueError:   # a mistake that only runs on other shapes
+            continue
+        if not all(_close(g, r) for g, r in zip(theirs, _layer(dl_ds, x_prev, W))) and \
+                all(_close(g, t) for g, t in zip(got, theirs)):
+            return message.format(N=N)
+    return None
+
+
+def _layer_mistake(got, dl_ds, x_prev, W):
+    """What is wrong with one layer's results, in the lecture's words with the student's values.
+
+    Returns None when they are right; the message never holds the right numbers.
+    """
+    gW, gb, gx = got
+    batch = np.ndim(dl_ds) == 2
+    N, (d, d_prev) = (len(dl_ds) if batch else 1), W.shape
+    if gW.shape != W.shape:
+        if gW.shape == W.shape[::-1]:
+            return (f"your dl/dW^(l) has shape {gW.shape}, the shape of (W^(l))^T: the outer "
+                    "product is the wrong way round; entry (j, k) is dl/dw^l_jk, row j for "
+                    f"neuron j of layer l, as in W^(l) of shape {W.shape}")
+        if batch and gW.shape == (N * d, N * d_prev):
+            return (f"your dl/dW^(l) has shape {gW.shape} = (N d_l, N d_(l-1)): np.outer "
+                    "flattens a batch into two long vectors; over a batch dl/dW^(l) = "
+                    "sum_n dl/ds^(l)_n (x^(l-1)_n)^T, one (d_l, d_(l-1)) matrix summed over "
+                    "the N samples")
+        return f"your dl/dW^(l) has shape {gW.shape}, but W^(l) has shape {W.shape} = (d_l, d_(l-1))"
+    if gb.shape != (d,):
+        if batch and gb.shape == (N, d):
+            return (f"your dl/db^(l) has shape {gb.shape}, one row per sample: the loss is "
+                    f"L = sum_n l_n, so over a batch dl/db^(l) is summed over the samples, to "
+                    f"the shape of b^(l), ({d},)")
+        if batch and gb.shape == (N,):
+            return (f"your dl/db^(l) has shape {gb.shape}, one number per sample: it is summed "
+                    f"over the neurons; b^(l) has one entry per neuron, shape ({d},), and the "
+                    "sum runs over the samples")
+        return f"your dl/db^(l) has shape {gb.shape}, but b^(l) has shape ({d},) = (d_l,)"
+    if gx.shape != np.shape(x_prev):
+        return (f"your dl/dx^(l-1) has shape {gx.shape}, but x^(l-1) has shape "
+                f"{np.shape(x_prev)}: a gradient has the shape of what it differentiates")
+    ok = [_close(g, r) for g, r in zip(got, _layer(dl_ds, x_prev, W))]
+    if all(ok):
+        return None
+    named = _layer_named(got, dl_ds, x_prev, W)
+    if named:
+        return named
+    wrong = [n for n, good in zip(LAYER_NAMES, ok) if not good]
+    right = [n for n, good in zip(LAYER_NAMES, ok) if good]
+    return (f"your {' and '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right"
+            + (f" ({' and '.join(right)} {'is' if len(right) == 1 else 'are'})" if right else "")
+            + "; work one entry out on paper with the chain rule through "
+              "s^(l) = W^(l) x^(l-1) + b^(l), then write it for the whole array")
+
+
+def test_layer_backward(student_fn):
+    """One layer's step on one sample (d_l larger, then smaller than d_(l-1)) and on a batch."""
+    for what, dl_ds, x_prev, W in _layer_cases():
+        try:
+            got = _triple(run(student_fn, dl_ds.copy(), x_prev.copy(), W.copy(), rules=LAYER,
+                              hint=LAYER_HINT).value)
+        except ShapeError as error:
+            named = None
+            sq = _square_layer(np.ndim(dl_ds) == 2)
+            try:   # W^(l) for its transpose, and the like, run on square shapes: name them there
+                named = _layer_named(_triple(student_fn(*(a.copy() for a in sq))), *sq)
+            except Exception:
+                pass
+            batch = "" if np.ndim(dl_ds) == 1 else (
+                "one-sample code on a batch? With samples as rows, dl_ds has shape (N, d_l) and "
+                "x_prev (N, d_(l-1)). ")
+            raise AssertionError(f"on {what}: {named or batch + str(error)}") from None
+        message = _layer_mistake(got, dl_ds, x_prev, W)
+        if message:
+            raise AssertionError(f"on {what}: {message}")
+
+
+# --- the backward pass from delta^(L), built from the student's own pieces -----------------------
+
+RULES = Rules("your own backward pass from delta^(L), layer by layer from l = L down to 1, "
+              "with your layer_backward and your local_derivative",
+              {**BACKPROP, **FINITE_DIFFERENCES, **CHAIN, **DERIVATIVES})
+HINT = ("W^(l) has shape (d_l, d_(l-1)); delta^(L) = dl/ds^(L) has the shape of x^(L), and each "
+        "dl/ds^(l) the shape of s^(l) = trace.s[l]")
+ELEMENT_WISE = ("sigmoid", "tanh", "relu")
+
+
+def _sigma_prime(net, trace, l, at="s"):
+    """sigma'(s^(l)) of an element-wise layer; ``at`` a mistake of ``_local``."""
+    name = net.activation(l).name
+    if name not in ELEMENT_WISE:
+        raise ValueError(f"{name} is not element-wise")
+    if at == "swapped":            # local_derivative(name, x, s): the arguments swapped
+        return _local(name, trace.x[l], trace.s[l])
+    return _local(name, trace.s[l], trace.x[l], at=at)
+
+
+@reference
+def _variant(net, trace, dl_dsL, dsigma="s", output="given", x_in="prev", sign=1, **step):
+    """The backward pass from delta^(L) with one chosen mistake.
+
+    In how the layers are put together: ``dsigma`` ("x": sigma' at x; "swapped": the
+    arguments of the local derivative swapped; "none"; "layer": layer l's sigma' for layer
+    l-1's), ``output="again"`` (sigma'(s^(L)) on top of delta^(L)), ``x_in="this"`` (x^(l) for
+    x^(l-1)), ``sign``; or in the layer step: ``step``, the keywords of ``_layer``.
+    """
+    dW, db = {}, {}
+    dl_ds = sign * np.asarray(dl_dsL, dtype=float)
+    if output == "again":
+        dl_ds = _sigma_prime(net, trace, net.L) * dl_ds
+    for l in range(net.L, 0, -1):
+        x_prev = trace.x[l - 1] if x_in == "prev" else trace.x[l]
+        dW[l], db[l], dl_dx = _layer(dl_ds, x_prev, net.W[l], **step)
+        if l > 1:
+            if dsigma == "none":
+                dl_ds = dl_dx
+            elif dsigma == "layer":
+                dl_ds = _sigma_prime(net, trace, l) * dl_dx
+            else:
+                dl_ds = _sigma_prime(net, trace, l - 1, at=dsigma) * dl_dx
+    return SimpleNamespace(W=dW, b=db)
+
+
+@reference
+def backward(net, trace, dl_dsL):
+    """dl/dW^(l), dl/db^(l) for l = 1..L from delta^(L) = dl/ds^(L): the reference."""
+    return _variant(net, trace, dl_dsL)
+
+
+def _in_the_step(kwargs, words):
+    return kwargs, "in the layer step: " + words.replace(" = {N}", "") + \
+        "; your backward pass is as right as your layer_backward"
+
+
+MISTAKES = [
+    (dict(dsigma="none"), "sigma' is missing: your layer_backward gives dl/dx^(l-1), and the next "
+                          "step needs dl/ds^(l-1); x^(l-1) = sigma(s^(l-1)) is a link of the "
+                          "chain between them, with a local derivative of its own"),
+    (dict(dsigma="x"), "sigma'(x^(l-1)) where sigma'(s^(l-1)) belongs: the derivative is taken at "
+                       "the weighted input s^(l-1), the value that enters sigma"),
+    (dict(dsigma="swapped"), "your call hands local_derivative(name, s, x) the saved x^(l-1) "
+                             "where s^(l-1) belongs and s^(l-1) where x^(l-1) belongs"),
+    (dict(dsigma="layer"), "sigma' of layer l where layer l-1's belongs: dl/dx^(l-1) becomes "
+                           "dl/ds^(l-1) through x^(l-1) = sigma(s^(l-1)), layer l-1's own sigma"),
+    (dict(output="again"), "sigma'(s^(L)) is taken twice: delta^(L) = dl/ds^(L), where the pass "
+                           "starts, already holds the output layer's sigma'"),
+    (dict(x_in="this"), "dl/dW^(l) needs the activation that enters layer l, x^(l-1); your call "
+                        "gives layer_backward x^(l), the activation that leaves it"),
+    (dict(sign=-1), "every gradient has the wrong sign: backpropagation starts from delta^(L) as "
+                    "it is given and only multiplies by local derivatives"),
+    *[_in_the_step(kwargs, words) for kwargs, words in LAYER_MISTAKES],
+]
+
+
+def _delta_L(net, trace, y, loss):
+    """delta^(L) = dl/ds^(L): x^(L) - y after softmax with cross-entropy, else sigma' * dl/dx^(L)."""
+    xL = trace.output
+    y = loss.targets(xL, y)
+    if isinstance(loss, losses.CrossEntropy) and net.activation(net.L).name == "softmax":
+        return loss.grad_after_softmax(xL, y)
+    return net.activation(net.L).backward(trace.s[net.L], xL, loss.gradient(xL, y))
+
+
+def _cases():
+    """(what, net, x, y, loss): L = 2 and 3, d_l larger and smaller than d_(l-1), one sample
+    and batches, element-wise and softmax outputs."""
+    rng = np.random.default_rng(8)
+    yield ("one sample, sigmoid layers, quadratic loss",
+           MLP([3, 4, 2], sigma="sigmoid", seed=2), rng.normal(size=3), rng.normal(size=2),
+           losses.quadratic)
+    yield ("a batch of 5 samples, tanh layers, quadratic loss",
+           MLP([3, 5, 4, 2], sigma="tanh", seed=3), rng.normal(size=(5, 3)),
+           rng.normal(size=(5, 2)), losses.quadratic)
+    yield ("a batch of 4 samples, relu layers, softmax output, cross-entropy loss",
+           MLP([4, 6, 3, 3], sigma="relu", output_sigma="softmax", seed=4),
+           rng.normal(size=(4, 4)), np.array([0, 2, 1, 2]), losses.cross_entropy)
+
+
+def _square():
+    """A tanh network of square layers with non-zero biases, one sample: (net, trace, delta^(L))."""
+    net = MLP([3, 3, 3, 3], sigma="tanh", seed=5)
+    rng = np.random.default_rng(6)
+    for l in range(1, net.L + 1):
+        net.b[l] = rng.normal(size=3)
+    trace = net.forward(rng.normal(size=3))
+    return net, trace, _delta_L(net, trace, rng.normal(size=3), losses.quadratic)
+
+
+def _name(student_fn, net, trace, dl_dsL):
+    """The message of the usual mistake the student's pass matches on this case, or None."""
+    try:
+        got = student_fn(net, trace, dl_dsL.copy())
+        mine = [np.asarray(got.W[l], dtype=float) for l in range(1, net.L + 1)] + \
+            [np.asarray(got.b[l], dtype=float) for l in range(1, net.L + 1)]
+    except Exception:
+        return None
+    for kwargs, message in [({}, None)] + MISTAKES:   # right here: no mistake to name
+        try:
+            v = _variant(net, trace, dl_dsL, **kwargs)
+        except ValueError:
+            continue
+        theirs = [v.W[l] for l in range(1, net.L + 1)] + [v.b[l] for l in range(1, net.L + 1)]
+        if all(a.shape == b.shape and np.allclose(a, b, rtol=1e-7, atol=1e-10)
+               for a, b in zip(mine, theirs)):
+            return message
+    return None
+
+
+def _shape_of_result(grads, net):
+    """Name a result of the wrong kind, or a layer missing from it."""
+    if isinstance(grads, dict) or isinstance(grads, (tuple, list)):
+        raise AssertionError(f"you returned a {type(grads).__name__}; return "
+                             "SimpleNamespace(W=dW, b=db), so that result.W[l] is dl/dW^(l)")
+    for symbol in ("W", "b"):
+        part = getattr(grads, symbol, None)
+        if isinstance(part, list):
+            raise AssertionError(f"d{symbol} is a list; make it a dict keyed by the layer number "
+                                 f"l = 1..L, d{symbol}[l] = ... (layer 0 has no parameters)")
+    for l in range(1, net.L + 1):
+        for symbol in ("W", "b"):
+            try:
+                getattr(grads, symbol)[l]
+            except (KeyError, IndexError, TypeError, AttributeError):
+                raise AssertionError(
+                    f"dl/d{symbol}^({l}) is missing: the loop runs from l = L down to 1 and "
+                    f"fills d{symbol}[l] for every layer") from None
+
+
+def _pieces(pieces):
+    """Which of the student's pieces do not pass their own checks yet, in words, or None."""
+    from . import passes
+
+    tests = {"layer_backward": test_layer_backward, "local_derivative": test_local_derivative}
+    failing = [getattr(fn, "__name__", "?") for fn in pieces
+               if getattr(fn, "__name__", None) in tests and not passes(tests[fn.__name__], fn)]
+    if not failing:
+        return None
+    return (f"your backward pass is built from your {' and '.join(failing)}, which "
+            f"{'does' if len(failing) == 1 else 'do'} not pass {'its' if len(failing) == 1 else 'their'} "
+            "own check yet: fix that first, in its cell above, and run both cells again")
+
+
+def _not_done_inside(error, student_fn):
+    """The name of the function the student's pass calls that is not written yet, or None."""
+    tb = error.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    return None if code is getattr(student_fn, "__code__", None) else code.co_name
+
+
+def test_backward(student_fn, *pieces):
+    """gradient_check on each case, from the right delta^(L), the network and trace unchanged.
+
+    ``pieces``: the student's ``layer_backward`` and ``local_derivative``, whose own checks say
+    whether a wrong pass comes from them.
+    """
+    for what, net, x, y, loss in _cases():
+        trace = net.forward(x)
+        dl_dsL = _delta_L(net, trace, y, loss)
+        try:
+            grads = run(student_fn, net, trace, dl_dsL.copy(), rules=RULES, hint=HINT, changed={
+                            0: "your backward pass changed W^(l) or b^(l): it must only read "
+                               "the network and the trace",
+                            1: "your backward pass changed the trace x^(l) or s^(l): compute "
+                               "new arrays instead of updating those in place"}).value
+        except NotImplementedError as error:
+            inside = _not_done_inside(error, student_fn)
+            if inside is None:
+                raise
+            raise AssertionError(f"your backward pass calls your {inside}, which is not written "
+                                 "yet: write it and run its check first") from None
+        except ShapeError as error:
+            named = _pieces(pieces) or _name(student_fn, *_square())
+            raise AssertionError(f"on {what}: {named or str(error)}") from None
+        _shape_of_result(grads, net)
+        result = gradient_check(net, x, y, loss,
+                                backward=lambda net, trace, dl_dxL: student_fn(net, trace,
+                                                                               dl_dsL.copy()))
+        if not result.passed:
+            named = _pieces(pieces) or _name(student_fn, net, trace, dl_dsL) or \
+                _name(student_fn, *_square())
+            raise AssertionError(f"on {what}: {named}" if named else
+                                 f"on {what}, bplib.gradient_check says:\n{result}")
 
 
 # --- vanishing gradients: |delta^(l)| beside |dl/dW^(l)| ----------------------------------------
