@@ -165,17 +165,19 @@ def test_a_hidden_test_reports_delegation_and_the_grader_refuses_it(monkeypatch)
     assert shown == []
 
 
-def test_nb08_a_student_backward_trains_through_net_gradients():
-    """What notebook 08 does: replace net.backward, then train with bplib.train."""
+def test_nb08_a_student_backward_trains_from_their_delta_L():
+    """What notebook 08 does: net.backward and net.delta_L set to the student's, then bplib.train."""
     X, y = bplib.data.moons(n=60, seed=1)
     net = bplib.MLP([2, 6, 2], sigma="tanh", output_sigma="softmax", seed=0)
     reference = net.copy()
-    student = solution_functions()["backward"]
-    net.backward = lambda trace, dl_dxL: student(net, trace, dl_dxL)
+    student, deltas = solution_functions()["backward"], []
+    net.backward = lambda trace, dl_dsL: student(net, trace, dl_dsL)
+    net.delta_L = lambda xL, y: deltas.append(y) or solution_functions()["softmax_cross_entropy_delta"](xL, y)
     mine = bplib.train.train(net, X, y, "cross_entropy", lr=0.05, epochs=5, progress=False)
     theirs = bplib.train.train(reference, X, y, "cross_entropy", lr=0.05, epochs=5, progress=False)
     np.testing.assert_allclose(mine, theirs, rtol=1e-9)
     assert mine[-1] < mine[0]
+    assert len(deltas) == 5   # one start from delta^(L) per step
 
 
 def test_a_hidden_test_reports_a_forbidden_method_and_nothing_else(monkeypatch):

@@ -70,7 +70,7 @@ def test_the_hidden_tests_watch_sees_a_profiler_switched_off_and_on(case):
 def test_honest_answers_and_the_watchs_own_switch_are_not_refused(case):
     honest = solution_functions()["backward"]
     got = run(honest, *case, rules=nb08.RULES).value
-    want = case[0].backward(case[1], case[2])
+    want = case[0]._backward(case[1], case[2], case[2])   # from dl/ds^(L) = case[2]
     assert all(np.allclose(got.W[l], want.W[l]) for l in want.W)
     w = watch(nb08.RULES, honest)
     with w:

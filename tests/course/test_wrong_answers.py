@@ -11,6 +11,12 @@ from bpcourse import Delegated, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, 
 from solution_cells import define, solution_functions
 from wrong_answers import ANSWERS
 
+def backward_with_its_pieces(fn):
+    """nb08.test_backward as the notebook's check cell calls it, with the pieces beside ``fn``."""
+    pieces = [fn.__globals__[n] for n in ("layer_backward", "local_derivative") if n in fn.__globals__]
+    nb08.test_backward(fn, *pieces)
+
+
 TESTS = {
     "weight_shape": nb01.test_weight_shape,
     "numerical_jacobian": nb02.test_numerical_jacobian,
@@ -23,7 +29,8 @@ TESTS = {
     "chain_derivative": nb06.test_chain_derivative,
     "jacobian_sin_linear": nb07.test_jacobian_sin_linear,
     "gradient_from_left": nb07.test_gradient_from_left,
-    "backward": nb08.test_backward,
+    "layer_backward": nb08.test_layer_backward,
+    "backward": backward_with_its_pieces,
     "graph_gradients": nb06.test_graph_gradients,
     "gradient_forward_mode": nb07.test_gradient_forward_mode,
     "output_weight_gradient": nb08.test_output_weight_gradient,
@@ -123,6 +130,7 @@ def _inputs(exercise):
         "chain_derivative": ([bplib.square, bplib.sin, bplib.exp], 0.7),
         "jacobian_sin_linear": (rng.normal(size=(3, 4)), rng.normal(size=3), rng.normal(size=4)),
         "gradient_from_left": (Js, rng.normal(size=2)),
+        "layer_backward": (rng.normal(size=(5, 4)), rng.normal(size=(5, 3)), rng.normal(size=(4, 3))),
         "backward": (net, trace, rng.normal(size=2)),
         "graph_gradients": (1.5, -0.8),
         "gradient_forward_mode": (Js, rng.normal(size=2)),
@@ -142,7 +150,7 @@ RULES = {
     "weighted_input": nb03.LAYER, "forward": nb04.RULES, "forward_batch": nb04.BATCH,
     "finite_difference_gradients": nb05.RULES, "df": nb06.DF,
     "chain_derivative": nb06.CHAIN_LOOP, "jacobian_sin_linear": nb07.PRODUCT,
-    "gradient_from_left": nb07.FROM_LEFT, "backward": nb08.RULES,
+    "gradient_from_left": nb07.FROM_LEFT, "layer_backward": nb08.LAYER, "backward": nb08.RULES,
     "graph_gradients": nb06.GRAPH_RULES, "gradient_forward_mode": nb07.FORWARD_MODE,
     "output_weight_gradient": nb08.BY_HAND, "hidden_weight_gradient": nb08.BY_HAND,
     "local_derivative": nb08.LOCAL, "softmax_cross_entropy_delta": nb08.LOCAL,

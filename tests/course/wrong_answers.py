@@ -47,6 +47,19 @@ HID = (SIG + "def hidden_weight_gradient(net, trace, y):\n"
        "                {acc}{path}\n"
        "            dW1[j, k] = total * {tail}\n"
        "    return dW1")
+LAY = ("def layer_backward(dl_ds, x_prev, W):\n"
+       "    if dl_ds.ndim == 1:\n"
+       "        return {one}\n"
+       "    return {batch}")
+BWD = ("def backward(net, trace, dl_dsL):\n"
+       "    dW, db = {{}}, {{}}\n"
+       "    dl_ds = {start}\n"
+       "    for l in range({loop}):\n"
+       "        dW[l], db[l], dl_dx = layer_backward(dl_ds, {x_in}, net.W[l])\n"
+       "        if l > 1:\n"
+       "            sigma = net.activation(l - 1).name\n"
+       "            dl_ds = {step}\n"
+       "    return SimpleNamespace(W=dW, b=db)")
 LOC = (SIG + "def local_derivative(name, s, x):\n"
        "    if name == 'sigmoid':\n"
        "        return {sig}\n"
@@ -880,216 +893,153 @@ ANSWERS = [
       "    return nb07.gradient_from_left(jacobians, dl_dxN)",
       ("reference of the checks",), "delegation"),
 
-    # --- 08: the backward pass -------------------------------------------------------------------
+    # --- 08: one layer, backward -----------------------------------------------------------------
+    W("layer_backward", "W where W^T belongs",
+      LAY.format(one="np.outer(dl_ds, x_prev), dl_ds, W @ dl_ds",
+                 batch="dl_ds.T @ x_prev, dl_ds.sum(axis=0), dl_ds @ W.T"),
+      ("W^(l) where its transpose belongs",)),
+    W("layer_backward", "W^T @ dl_ds on a batch: the columns taken for samples",
+      LAY.format(one="np.outer(dl_ds, x_prev), dl_ds, W.T @ dl_ds",
+                 batch="dl_ds.T @ x_prev, dl_ds.sum(axis=0), W.T @ dl_ds"),
+      ("as if its columns were the samples",)),
+    W("layer_backward", "the outer product the wrong way round",
+      LAY.format(one="np.outer(x_prev, dl_ds), dl_ds, dl_ds @ W",
+                 batch="x_prev.T @ dl_ds, dl_ds.sum(axis=0), dl_ds @ W"),
+      ("wrong way round",)),
+    W("layer_backward", "the mean over the batch",
+      LAY.format(one="np.outer(dl_ds, x_prev), dl_ds, dl_ds @ W",
+                 batch="dl_ds.T @ x_prev / len(dl_ds), dl_ds.mean(axis=0), dl_ds @ W"),
+      ("divided by N = 5", "sum over the samples")),
+    W("layer_backward", "db = 0",
+      LAY.format(one="np.outer(dl_ds, x_prev), np.zeros(len(dl_ds)), dl_ds @ W",
+                 batch="dl_ds.T @ x_prev, np.zeros(W.shape[0]), dl_ds @ W"),
+      ("dl/db^(l) is 0", "ds^l_j/db^l_j")),
+    W("layer_backward", "db not summed over the batch",
+      LAY.format(one="np.outer(dl_ds, x_prev), dl_ds, dl_ds @ W",
+                 batch="dl_ds.T @ x_prev, dl_ds, dl_ds @ W"),
+      ("one row per sample", "summed over the samples")),
+    W("layer_backward", "db summed over the neurons",
+      LAY.format(one="np.outer(dl_ds, x_prev), dl_ds, dl_ds @ W",
+                 batch="dl_ds.T @ x_prev, dl_ds.sum(axis=1), dl_ds @ W"),
+      ("summed over the neurons",)),
+    W("layer_backward", "one-sample code (np.outer) on a batch",
+      "def layer_backward(dl_ds, x_prev, W):\n"
+      "    return np.outer(dl_ds, x_prev), dl_ds, dl_ds @ W",
+      ("np.outer flattens a batch",)),
+    W("layer_backward", "the wrong sign",
+      LAY.format(one="-np.outer(dl_ds, x_prev), -dl_ds, -(dl_ds @ W)",
+                 batch="-(dl_ds.T @ x_prev), -dl_ds.sum(axis=0), -(dl_ds @ W)"),
+      ("wrong sign",)),
+    W("layer_backward", ".T on 1-D arrays, as if they were columns",
+      LAY.format(one="dl_ds.T @ x_prev, dl_ds, dl_ds @ W",
+                 batch="dl_ds.T @ x_prev, dl_ds.sum(axis=0), dl_ds @ W"),
+      ("matrix product",)),
+    W("layer_backward", "a list for the tuple",
+      LAY.format(one="[np.outer(dl_ds, x_prev), dl_ds, dl_ds @ W]",
+                 batch="[dl_ds.T @ x_prev, dl_ds.sum(axis=0), dl_ds @ W]"),
+      ("list", "tuple")),
+    W("layer_backward", "dl/dx^(l-1) left out",
+      LAY.format(one="np.outer(dl_ds, x_prev), dl_ds",
+                 batch="dl_ds.T @ x_prev, dl_ds.sum(axis=0)"),
+      ("a tuple of 2",)),
+    W("layer_backward", "dl/dx^(l-1) by finite differences",
+      "def layer_backward(dl_ds, x_prev, W):\n"
+      "    rows, prev = np.atleast_2d(dl_ds), np.atleast_2d(x_prev)\n"
+      "    J = bplib.jacobian(lambda x: W @ x, prev[0])\n"
+      "    dx = (rows @ J).reshape(np.shape(x_prev))\n"
+      "    return rows.T @ prev, rows.sum(axis=0), dx",
+      ("finite differences",), "delegation"),
+    W("layer_backward", "the check's reference",
+      "from bpcourse import nb08\n"
+      "def layer_backward(dl_ds, x_prev, W):\n    return nb08.layer_backward(dl_ds, x_prev, W)",
+      ("reference of the checks",), "delegation"),
+
+    # --- 08: the backward pass, from the pieces --------------------------------------------------
     W("backward", "calls net.backward",
-      "def backward(net, trace, dl_dxL):\n    return net.backward(trace, dl_dxL)",
+      "def backward(net, trace, dl_dsL):\n    return net.backward(trace, dl_dsL)",
       ("net.backward", "not yours"), "delegation"),
     W("backward", "recomputes everything with net.gradients",
-      "def backward(net, trace, dl_dxL):\n"
-      "    g = net.gradients(trace.x[0], trace.output - dl_dxL)\n"
+      "def backward(net, trace, dl_dsL):\n"
+      "    g = net.gradients(trace.x[0], trace.output - dl_dsL)\n"
       "    return SimpleNamespace(W=g.W, b=g.b)",
       ("net.gradients",), "delegation"),
-    W("backward", "W where W^T belongs",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
-      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
-      "        dl_dx = net.W[l] @ dl_ds\n"
-      "    return SimpleNamespace(W=dW, b=db)",
-      ("(W^(l))^T",)),
-    W("backward", "sigma'(x^(l)) for sigma'(s^(l))",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = net.activation(l).derivative(trace.x[l]) * dl_dx\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
-      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "    return SimpleNamespace(W=dW, b=db)",
-      ("sigma'(x^(l)) where sigma'(s^(l))",)),
+    W("backward", "bplib's activation.backward between the layers",
+      BWD.format(start="dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]",
+                 step="net.activation(l - 1).backward(trace.s[l - 1], trace.x[l - 1], dl_dx)"),
+      ("activation.backward", "not yours"), "delegation"),
+    W("backward", "bplib's sigma' (activation.derivative) between the layers",
+      BWD.format(start="dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]",
+                 step="net.activation(l - 1).derivative(trace.s[l - 1]) * dl_dx"),
+      ("activation.derivative",), "delegation"),
     W("backward", "sigma' forgotten",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = dl_dx\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
-      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "    return SimpleNamespace(W=dW, b=db)",
-      ("sigma'",)),
-    W("backward", "db = 0",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
-      "        db[l] = np.zeros_like(net.b[l])\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "    return SimpleNamespace(W=dW, b=db)",
-      ("dl/db^(l) is 0", "derivative 1")),
+      BWD.format(start="dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]", step="dl_dx"),
+      ("sigma' is missing",)),
+    W("backward", "s and x swapped in the call of local_derivative",
+      BWD.format(start="dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]",
+                 step="local_derivative(sigma, trace.x[l - 1], trace.s[l - 1]) * dl_dx"),
+      ("x^(l-1) where s^(l-1) belongs",)),
+    W("backward", "layer l's sigma' for layer l-1's",
+      BWD.format(start="dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]",
+                 step="local_derivative(net.activation(l).name, trace.s[l], trace.x[l]) * dl_dx"),
+      ("sigma' of layer l where layer l-1's belongs",)),
+    W("backward", "sigma'(s^(L)) applied again to delta^(L)",
+      BWD.format(start="local_derivative(net.activation(net.L).name, trace.s[net.L], trace.output)"
+                       " * dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]",
+                 step="local_derivative(sigma, trace.s[l - 1], trace.x[l - 1]) * dl_dx"),
+      ("taken twice",)),
     W("backward", "x^(l) for x^(l-1) in dW",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        x_in = trace.x[l]\n"
-      "        dW[l] = np.outer(dl_ds, x_in) if dl_ds.ndim == 1 else dl_ds.T @ x_in\n"
-      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "    return SimpleNamespace(W=dW, b=db)",
-      ("x^(l-1)",)),
-    W("backward", "the mean over the batch",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = np.atleast_2d(net.activation(l).backward(trace.s[l], trace.x[l], dl_dx))\n"
-      "        x_prev = np.atleast_2d(trace.x[l - 1])\n"
-      "        dW[l] = dl_ds.T @ x_prev / len(dl_ds)\n"
-      "        db[l] = dl_ds.mean(axis=0)\n"
-      "        dl_dx = (dl_ds @ net.W[l]).reshape(np.shape(trace.x[l - 1]))\n"
-      "        dl_dx = dl_dx if np.ndim(trace.x[l - 1]) == 2 else dl_dx\n"
-      "    return SimpleNamespace(W=dW, b=db)",
-      ("sum over", "not the mean")),
-    W("backward", "one-sample code (np.outer) on a batch",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        dW[l] = np.outer(dl_ds, trace.x[l - 1])\n"
-      "        db[l] = dl_ds\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "    return SimpleNamespace(W=dW, b=db)",
-      ("np.outer flattens a batch",)),
-    W("backward", "(W^(l))^T @ dl_ds: right for one sample, not for rows",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
-      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
-      "        dl_dx = net.W[l].T @ dl_ds\n"
-      "    return SimpleNamespace(W=dW, b=db)",
-      ("a batch", "samples as rows", "dl_ds @ net.W[l]")),
-    W("backward", "db not summed over the batch",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
-      "        db[l] = dl_ds\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "    return SimpleNamespace(W=dW, b=db)",
-      ("summed", "sum(axis=0)")),
-    W("backward", "dW transposed",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW[l] = np.outer(x_prev, dl_ds) if dl_ds.ndim == 1 else x_prev.T @ dl_ds\n"
-      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "    return SimpleNamespace(W=dW, b=db)",
-      ("transposed",)),
+      BWD.format(start="dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l]",
+                 step="local_derivative(sigma, trace.s[l - 1], trace.x[l - 1]) * dl_dx"),
+      ("x^(l-1)", "x^(l), the activation that leaves it")),
     W("backward", "the wrong sign",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = -dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
-      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "    return SimpleNamespace(W=dW, b=db)",
+      BWD.format(start="-dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]",
+                 step="local_derivative(sigma, trace.s[l - 1], trace.x[l - 1]) * dl_dx"),
       ("wrong sign",)),
     W("backward", "the loop misses layer 1",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 1, -1):\n"
-      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
-      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "    return SimpleNamespace(W=dW, b=db)",
+      BWD.format(start="dl_dsL", loop="net.L, 1, -1", x_in="trace.x[l - 1]",
+                 step="local_derivative(sigma, trace.s[l - 1], trace.x[l - 1]) * dl_dx"),
       ("missing",)),
+    W("backward", "its own layer_backward takes the mean over the batch",
+      "def layer_backward(dl_ds, x_prev, W):\n"
+      "    rows, prev = np.atleast_2d(dl_ds), np.atleast_2d(x_prev)\n"
+      "    return rows.T @ prev / len(rows), rows.mean(axis=0), dl_ds @ W\n"
+      + BWD.format(start="dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]",
+                   step="local_derivative(sigma, trace.s[l - 1], trace.x[l - 1]) * dl_dx"),
+      ("layer_backward", "does not pass its own check")),
+    W("backward", "its own local_derivative is the sigmoid's for every sigma",
+      "def local_derivative(name, s, x):\n    return x * (1 - x)\n"
+      + BWD.format(start="dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]",
+                   step="local_derivative(sigma, trace.s[l - 1], trace.x[l - 1]) * dl_dx"),
+      ("local_derivative", "does not pass its own check")),
     W("backward", "a dict returned instead of the namespace",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
-      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "    return {'W': dW, 'b': db}",
+      BWD.format(start="dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]",
+                 step="local_derivative(sigma, trace.s[l - 1], trace.x[l - 1]) * dl_dx"
+                 ).replace("return SimpleNamespace(W=dW, b=db)", "return {'W': dW, 'b': db}"),
       ("SimpleNamespace(W=dW, b=db)",)),
     W("backward", "updates the trace in place",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = trace.s[l]\n"
-      "        dl_ds[...] = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
-      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "    return SimpleNamespace(W=dW, b=db)",
+      BWD.format(start="dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]",
+                 step="trace.s[l - 1].__imul__(0) + local_derivative(sigma, trace.s[l - 1], "
+                      "trace.x[l - 1]) * dl_dx"),
       ("changed the trace",)),
     W("backward", "a gradient step taken on the network",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = {}, {}\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW[l] = np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev\n"
-      "        db[l] = dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0)\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "        net.W[l] -= 0.1 * dW[l]\n"
-      "    return SimpleNamespace(W=dW, b=db)",
+      BWD.format(start="dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]",
+                 step="local_derivative(sigma, trace.s[l - 1], trace.x[l - 1]) * dl_dx"
+                 ).replace("    return SimpleNamespace", "    net.W[1] -= 0.1 * dW[1]\n"
+                                                          "    return SimpleNamespace"),
       ("changed W^(l)",)),
     W("backward", "finite differences from gradcheck",
       "from bplib.gradcheck import numerical_gradients\n"
-      "def backward(net, trace, dl_dxL):\n"
-      "    y = trace.output - dl_dxL\n"
-      "    n = numerical_gradients(net, trace.x[0], y)\n"
+      "def backward(net, trace, dl_dsL):\n"
+      "    n = numerical_gradients(net, trace.x[0], trace.output - dl_dsL)\n"
       "    return SimpleNamespace(W={l: n[f'W^({l})'] for l in range(1, net.L + 1)},\n"
       "                           b={l: n[f'b^({l})'] for l in range(1, net.L + 1)})",
       ("finite differences",), "delegation"),
     W("backward", "dW as a list",
-      "def backward(net, trace, dl_dxL):\n"
-      "    dW, db = [], []\n"
-      "    dl_dx = dl_dxL\n"
-      "    for l in range(net.L, 0, -1):\n"
-      "        dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)\n"
-      "        x_prev = trace.x[l - 1]\n"
-      "        dW.append(np.outer(dl_ds, x_prev) if dl_ds.ndim == 1 else dl_ds.T @ x_prev)\n"
-      "        db.append(dl_ds if dl_ds.ndim == 1 else dl_ds.sum(axis=0))\n"
-      "        dl_dx = dl_ds @ net.W[l]\n"
-      "    return SimpleNamespace(W=dW, b=db)",
+      BWD.format(start="dl_dsL", loop="net.L, 0, -1", x_in="trace.x[l - 1]",
+                 step="local_derivative(sigma, trace.s[l - 1], trace.x[l - 1]) * dl_dx"
+                 ).replace("dW, db = {}, {}", "dW, db = [None] * (net.L + 1), [None] * (net.L + 1)"
+                 ).replace("return SimpleNamespace(W=dW, b=db)",
+                           "return SimpleNamespace(W=dW[1:], b=db[1:])"),
       ("list", "dict keyed by the layer number")),
 
     # --- 06: the chain rule on a graph with fan-out ------------------------------------------
@@ -1365,7 +1315,7 @@ ANSWERS += [
       ("reference of the checks",), "delegation"),
     W("backward", "the check's own backward pass with no mistake chosen",
       "from bpcourse import nb08\n"
-      "def backward(net, trace, dl_dxL):\n    return nb08._variant(net, trace, dl_dxL)",
+      "def backward(net, trace, dl_dsL):\n    return nb08._variant(net, trace, dl_dsL)",
       ("reference of the checks",), "delegation"),
 ]
 
