@@ -39,6 +39,7 @@ def _solution_sources():
 
 SOLVED = _solution_sources()
 HW, BW = SOLVED["nb08_hidden_weight"], SOLVED["nb08_backward"]
+LB = SOLVED["nb08_layer_backward"]
 
 
 def _replace(source, old, new):
@@ -49,28 +50,29 @@ def _replace(source, old, new):
 HW_NO_SIGMA1 = _replace(HW, "dW1[j, k] = total * x1[j] * (1 - x1[j]) * x0[k]",
                         "dW1[j, k] = total * x0[k]")
 HW_LAST_PATH = _replace(HW, "total += ", "total = ")
-BW_NO_SIGMA = _replace(BW, "dl_ds = net.activation(l).backward(trace.s[l], trace.x[l], dl_dx)",
+BW_NO_SIGMA = _replace(BW, "dl_ds = local_derivative(sigma, trace.s[l - 1], trace.x[l - 1]) * dl_dx",
                        "dl_ds = dl_dx")
-BW_MEAN = _replace(_replace(BW, "dW[l] = dl_ds.T @ x_prev\n", "dW[l] = dl_ds.T @ x_prev / len(dl_ds)\n"),
-                   "db[l] = dl_ds.sum(axis=0)", "db[l] = dl_ds.mean(axis=0)")
-BW_SIGN = _replace(BW, "dl_dx = dl_dxL\n", "dl_dx = -dl_dxL\n")
+# the mean is taken in the layer step; the backward pass built on it carries it
+LB_MEAN = _replace(_replace(LB, "dl_dW = dl_ds.T @ x_prev\n", "dl_dW = dl_ds.T @ x_prev / len(dl_ds)\n"),
+                   "dl_db = dl_ds.sum(axis=0)", "dl_db = dl_ds.mean(axis=0)")
+BW_SIGN = _replace(BW, "dl_ds = dl_dsL\n", "dl_ds = -dl_dsL\n")
 _RIGHT = BW.replace("def backward(", "def _mine(")
-BW_DOUBLE = _RIGHT + ("\ndef backward(net, trace, dl_dxL):\n"
-                      "    g = _mine(net, trace, dl_dxL)\n"
+BW_DOUBLE = _RIGHT + ("\ndef backward(net, trace, dl_dsL):\n"
+                      "    g = _mine(net, trace, dl_dsL)\n"
                       "    return SimpleNamespace(W={l: 2 * w for l, w in g.W.items()}, b=g.b)\n")
 # A student who reports under the mistakes' reserved names, with their own numbers as a
 # mistake's values: never counted as an extra report, never trusted as a mistake's values.
 # (Only on the small networks of the tests: the training cells call backward too.)
 _FAKE = ("    from bpcourse.report import report\n"
-         "    label = 'batch' if trace.output.ndim == 2 else 'one sample'\n"
+         "    label = net.activation(net.L).name + (' batch' if trace.output.ndim == 2 else ' one sample')\n"
          "    for l in out.W if out.W[1].size <= 25 else []:\n"
          "        report(f'__mistake__:nb08.backward.bias_zero:{label} dW[{l}]', out.W[l])\n"
          "        report(f'__mistake__:nb08.backward.bias_zero:{label} db[{l}]', out.b[l])\n"
          "    return out\n")
-BW_FAKE_RIGHT = _RIGHT + ("\ndef backward(net, trace, dl_dxL):\n"
-                          "    out = _mine(net, trace, dl_dxL)\n" + _FAKE)
-BW_FAKE_WRONG = _RIGHT + ("\ndef backward(net, trace, dl_dxL):\n"
-                          "    g = _mine(net, trace, dl_dxL)\n"
+BW_FAKE_RIGHT = _RIGHT + ("\ndef backward(net, trace, dl_dsL):\n"
+                          "    out = _mine(net, trace, dl_dsL)\n" + _FAKE)
+BW_FAKE_WRONG = _RIGHT + ("\ndef backward(net, trace, dl_dsL):\n"
+                          "    g = _mine(net, trace, dl_dsL)\n"
                           "    out = SimpleNamespace(W={l: 2 * w for l, w in g.W.items()}, b=g.b)\n"
                           + _FAKE)
 EVIL = "<img src=x onerror=alert(1)>|*"
@@ -80,7 +82,7 @@ PLANTED = {
     "right_a": {},
     "sig1_a": {"nb08_hidden_weight": HW_NO_SIGMA1, "nb08_backward": BW_NO_SIGMA},
     "sig1_b": {"nb08_hidden_weight": HW_NO_SIGMA1, "nb08_backward": BW_SIGN},
-    "sig1_c": {"nb08_hidden_weight": HW_NO_SIGMA1, "nb08_backward": BW_MEAN},
+    "sig1_c": {"nb08_hidden_weight": HW_NO_SIGMA1, "nb08_layer_backward": LB_MEAN},
     "faker": {"nb08_hidden_weight": HW_LAST_PATH, "nb08_backward": BW_FAKE_RIGHT},
     EVIL: {"nb08_backward": BW_NO_SIGMA},
     "faker_wrong": {"nb08_backward": BW_FAKE_WRONG},   # wrong, and no usual mistake
@@ -92,10 +94,12 @@ WANT_MISTAKES = {
                                 "nb08.hidden_weight.last_path_only": 1},
     "nb08_backward_test": {"nb08.backward.missing_sigma_prime": 2,
                            "nb08.backward.mean_not_sum": 1, "nb08.backward.wrong_sign": 1},
+    "nb08_layer_backward_test": {"nb08.layer_backward.mean_not_sum": 1},
 }
 WANT_STATES = {
     "nb08_hidden_weight_test": {"done": 3, "not done": 1, "wrong": 4},
     "nb08_backward_test": {"done": 2, "not done": 1, "wrong": 5},
+    "nb08_layer_backward_test": {"done": 6, "not done": 1, "wrong": 1},
     "nb08_output_weight_test": {"done": 7, "not done": 1, "wrong": 0},
 }
 
@@ -302,9 +306,10 @@ def test_the_mistakes_give_the_values_of_the_answers_that_make_them():
     import bplib
     from types import SimpleNamespace
 
-    def define(source, name):
+    def define(source, name, *before):
         ns = {"np": np, "bplib": bplib, "SimpleNamespace": SimpleNamespace}
-        exec(source, ns)
+        for s in before + (source,):   # the cells it calls, as in the notebook
+            exec(s, ns)
         return ns[name]
 
     rng = np.random.default_rng(3)
@@ -322,9 +327,11 @@ def test_the_mistakes_give_the_values_of_the_answers_that_make_them():
     tr = deep.forward(X)
     g = rng.normal(size=tr.output.shape)
     ex = EXERCISES["nb08.backward"]
-    for source, key in ((BW_NO_SIGMA, "missing_sigma_prime"), (BW_MEAN, "mean_not_sum"),
-                        (BW_SIGN, "wrong_sign")):
-        got = ex.reports(define(source, "backward")(deep, tr, g.copy()), "batch")
+    pieces = (SOLVED["nb08_local"], LB)
+    for source, key, before in ((BW_NO_SIGMA, "missing_sigma_prime", pieces),
+                                (BW, "mean_not_sum", (SOLVED["nb08_local"], LB_MEAN)),
+                                (BW_SIGN, "wrong_sign", pieces)):
+        got = ex.reports(define(source, "backward", *before)(deep, tr, g.copy()), "batch")
         want = ex.reports(next(m for m in ex.mistakes if m.id.endswith(key)).values(deep, tr, g),
                           "batch")
         assert all(np.allclose(a, b) for (_, a), (_, b) in zip(got, want)), key
@@ -454,12 +461,23 @@ COURSE = {
         "nb08.hidden_weight.sigma_prime_at_x_hidden",
     ("hidden_weight_gradient", "y - x for x - y"): "nb08.hidden_weight.wrong_sign",
     ("hidden_weight_gradient", "x^1_k for x^0_k"): "nb08.hidden_weight.x1_for_x0",
-    ("backward", "W where W^T belongs"): "nb08.backward.w_not_transposed",
-    ("backward", "sigma'(x^(l)) for sigma'(s^(l))"): "nb08.backward.sigma_prime_at_x",
+    ("layer_backward", "W where W^T belongs"): "nb08.layer_backward.w_not_transposed",
+    ("layer_backward", "W^T @ dl_ds on a batch: the columns taken for samples"):
+        "nb08.layer_backward.columns_for_rows",
+    ("layer_backward", "the outer product the wrong way round"):
+        "nb08.layer_backward.outer_reversed",
+    ("layer_backward", "the mean over the batch"): "nb08.layer_backward.mean_not_sum",
+    ("layer_backward", "db = 0"): "nb08.layer_backward.bias_zero",
+    ("layer_backward", "the wrong sign"): "nb08.layer_backward.wrong_sign",
     ("backward", "sigma' forgotten"): "nb08.backward.missing_sigma_prime",
-    ("backward", "db = 0"): "nb08.backward.bias_zero",
+    ("backward", "s and x swapped in the call of local_derivative"):
+        "nb08.backward.local_arguments_swapped",
+    ("backward", "layer l's sigma' for layer l-1's"): "nb08.backward.sigma_prime_of_next_layer",
+    ("backward", "sigma'(s^(L)) applied again to delta^(L)"):
+        "nb08.backward.output_sigma_prime_again",
     ("backward", "x^(l) for x^(l-1) in dW"): "nb08.backward.x_of_this_layer",
-    ("backward", "the mean over the batch"): "nb08.backward.mean_not_sum",
+    ("backward", "its own layer_backward takes the mean over the batch"):
+        "nb08.backward.mean_not_sum",
     ("backward", "the wrong sign"): "nb08.backward.wrong_sign",
     ("trace_floats", "x^(0) left out"): "nb09.trace_floats.no_input",
     ("trace_floats", "s^(l) left out"): "nb09.trace_floats.no_s",
@@ -527,10 +545,14 @@ def _inputs(exercise, rng):
         return [((net, rng.normal(size=3)), "forward")]
     if exercise == "nb07.sin_linear":
         return [((rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=3)), "jacobian")]
+    if exercise == "nb08.layer_backward":   # square, N = d_l: the columns taken for samples run
+        W = rng.normal(size=(3, 3))
+        return [((rng.normal(size=3), rng.normal(size=3), W), "one sample"),
+                ((rng.normal(size=(3, 3)), rng.normal(size=(3, 3)), W), "batch")]
     if exercise == "nb08.backward":   # the hidden test's softmax output, and an element-wise one
         calls = []
         for net in (bplib.MLP([3, 3, 3, 3], sigma="tanh", output_sigma="softmax", seed=5),
-                    bplib.MLP([3, 3, 3, 3], sigma="tanh", seed=5)):
+                    bplib.MLP([3, 3, 3, 3], sigma="tanh", output_sigma="sigmoid", seed=5)):
             for label, x in (("one sample", rng.normal(size=3)),
                              ("batch", rng.normal(size=(6, 3)))):
                 trace = net.forward(x)
@@ -551,6 +573,8 @@ def test_a_course_wrong_answer_gives_its_mistakes_values(answer):
 
     source = _course_answers()[answer]
     ns = {"np": np, "bplib": bplib, "SimpleNamespace": SimpleNamespace}
+    for piece in ("nb08_local", "nb08_layer_backward"):   # the cells 08's backward pass calls
+        exec(SOLVED[piece], ns)
     exec(source, ns)
     fn = ns[answer[0]]
     mistake = MISTAKES[COURSE[answer]]
@@ -561,7 +585,10 @@ def test_a_course_wrong_answer_gives_its_mistakes_values(answer):
             got = exercise.reports(fn(*[copy.deepcopy(a) for a in args]), label)
         except Exception:
             continue
-        want = exercise.reports(mistake.values(*args), label)
+        try:
+            want = exercise.reports(mistake.values(*args), label)
+        except ValueError:   # a mistake that cannot run here (softmax has no sigma' of its own)
+            continue
         assert [n for n, _ in got] == [n for n, _ in want]
         for (name, a), (_, b) in zip(got, want):
             assert np.shape(a) == np.shape(b) and np.allclose(a, b), name

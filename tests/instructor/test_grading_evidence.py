@@ -86,8 +86,12 @@ def test_the_exercises_come_with_the_rules_their_hidden_tests_watch():
     from bpcourse import nb08
 
     by_test = {e.test: e for e in evidence.exercises(_solution(NB08))}
-    assert by_test["nb08_backward_test"].answers == {"nb08_backward"}
+    # the pass is checked with the pieces it is built from
+    assert by_test["nb08_backward_test"].answers == {"nb08_backward", "nb08_layer_backward",
+                                                     "nb08_local"}
     assert by_test["nb08_backward_test"].rules is nb08.RULES
+    assert by_test["nb08_layer_backward_test"].answers == {"nb08_layer_backward"}
+    assert by_test["nb08_layer_backward_test"].rules is nb08.LAYER
     assert by_test["nb08_local_test"].rules is nb08.LOCAL and by_test["nb08_local_test"].methodical
     assert not by_test["nb08_backward_test"].methodical
 
@@ -191,6 +195,13 @@ DELEGATIONS = {
     "private helper": (NB08, "nb08_local",
                        "from bplib.activations import _dsigmoid_from_x as d\n"
                        "def local_derivative(name, s, x):\n    return d(x)", "private", True),
+    "bplib's dl/ds step": (NB08, "nb08_backward", BACKWARD.format(
+        "net.activation(1).backward(trace.s[1], trace.x[1], dl_dxL)"), "delegated", True),
+    "bplib's sigma'": (NB08, "nb08_backward", BACKWARD.format(
+        "net.activation(1).derivative(trace.s[1])"), "delegated", True),
+    "the checks' layer step": (NB08, "nb08_layer_backward", "from bpcourse import nb08\n"
+                               "def layer_backward(dl_ds, x_prev, W):\n"
+                               "    return nb08.layer_backward(dl_ds, x_prev, W)", "delegated", True),
     "private attribute": (NB08, "nb08_backward",
                           BACKWARD.format("net._backward(trace, dl_dxL)"), "delegated", True),
     "Function.df": (NB08, "nb08_local", "def local_derivative(name, s, x):\n"
@@ -218,6 +229,10 @@ DELEGATIONS = {
 }
 
 
+# A piece the backward pass is built from counts against the pass too.
+BUILT_ON = {"nb08_local": ("nb08_backward_test",), "nb08_layer_backward": ("nb08_backward_test",)}
+
+
 @pytest.mark.parametrize("case", list(DELEGATIONS))
 def test_what_an_exercise_forbids_is_found(case):
     name, gid, source, what, zero = DELEGATIONS[case]
@@ -225,7 +240,7 @@ def test_what_an_exercise_forbids_is_found(case):
     assert what in found, found
     assert bool(found[what].tests) == zero
     if zero:
-        assert found[what].tests == (gid + "_test",)
+        assert found[what].tests == (gid + "_test",) + BUILT_ON.get(gid, ())
 
 
 def test_a_students_own_nodes_with_grad_are_theirs():
