@@ -104,8 +104,8 @@ def test_neuron(neuron):
             raise AssertionError(f"the term k = {k} is missing from the sum: k runs over every "
                                  "neuron of layer l-1, range(len(x_prev))")
     assert np.isclose(got, sigma(s_j)), (
-        f"x^l_j should be sigma(sum_k w^l_jk x^(l-1)_k + b^l_j) = {sigma(s_j):.6f}, "
-        f"yours is {got:.6f}")
+        f"your x^l_{j} = {got:.6f} is not sigma(sum_k w^l_jk x^(l-1)_k + b^l_j) for neuron "
+        f"j = {j}: row j of W^l, every k of x^(l-1), b^l_j, then sigma")
     if log["x", "item"] < len(x_prev) and log["W", "item"] < len(x_prev) and not (
             log["x", "iter"] or log["W", "iter"]):
         raise MethodError("the value is right, but the exercise asks for the sum over k as a "
