@@ -129,6 +129,12 @@ def test_neuron(neuron):
             want = reference_neuron(W, b, x_prev, j, relu)
             if np.isclose(got, want):
                 continue
+            if d_l < d_prev and np.isclose(got, relu(W[j, :d_l] @ x_prev[:d_l] + b[j])):
+                raise AssertionError(
+                    f"with W^l of shape ({d_l}, {d_prev}) your sum stops after k = {d_l - 1}: "
+                    f"it runs over the d_l = {d_l} neurons of layer l, which fits a square W^l "
+                    f"only; k runs over the d_(l-1) = {d_prev} neurons of layer l-1, "
+                    "range(len(x_prev))")
             if np.isclose(got, activations.tanh(W[j] @ x_prev + b[j])):
                 raise AssertionError(
                     f"with sigma = relu your x^l_{j} = {got:.6f} is tanh's: use the sigma you "

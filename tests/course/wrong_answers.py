@@ -208,6 +208,13 @@ ANSWERS = [
       "        s += W[j, k] * x_prev[k]\n"
       "    return sigma(s)",
       ("k = 0", "range(len(x_prev))")),
+    W("neuron", "k runs over range(len(b)): right only for a square W^l",
+      "def neuron(W, b, x_prev, j, sigma):\n"
+      "    s = b[j]\n"
+      "    for k in range(len(b)):\n"
+      "        s += W[j, k] * x_prev[k]\n"
+      "    return sigma(s)",
+      ("d_l = 3 neurons of layer l", "range(len(x_prev))")),
     W("neuron", "tanh hard-coded instead of the sigma given",
       "def neuron(W, b, x_prev, j, sigma):\n"
       "    s = b[j]\n"
