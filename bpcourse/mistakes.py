@@ -146,6 +146,20 @@ def _fd(scale=1, mean=False):
     return values
 
 
+def _engine(**kwargs):
+    """The gradients of a graph after two backward passes, by an engine with one mistake."""
+    def values(recipe):
+        from .nb06 import _engine_variant
+        return _engine_variant(recipe, **kwargs)
+    return values
+
+
+def _two_passes(result, label):
+    """The hidden test's names for an engine's gradients: ``<label>``, then ``<label> again``."""
+    first, again = result
+    return [(label, np.asarray(first, dtype=float)), (f"{label} again", np.asarray(again, dtype=float))]
+
+
 def _jacobian(wrong):
     """J of sin(A x + b) with one mistake; ``wrong(A, D, s, x)`` with D = diag(cos(s))."""
     def values(A, b, x):
@@ -219,6 +233,30 @@ EXERCISES = {e.id: e for e in [
          _fd(scale=2)),
         ("wrong_sign", "wrong sign", "(l(w - h) - l(w + h)) / (2h), the wrong sign",
          _fd(scale=-1)),
+    ]),
+    _exercise("nb06.engine", "dl/d(node)", _two_passes, [
+        ("assign_not_accumulate", "= for +=",
+         "the one with = where a step adds (+=): a node used twice keeps one path's gradient",
+         _engine(accumulate=False)),
+        ("order_not_reversed", "steps from the inputs up",
+         "the one with the backward steps run in topological order, not its reverse",
+         _engine(order="forward")),
+        ("order_by_levels", "steps level by level",
+         "the one with the steps run level by level from l, a node before all its consumers",
+         _engine(order="bfs")),
+        ("visited_twice", "a node visited twice",
+         "the one with a node listed once per path to it, its step run more than once",
+         _engine(once=False)),
+        ("not_reset", "grad not reset", "the one whose second backward() adds onto the first's",
+         _engine(reset=False)),
+        ("sigma_at_output", "sigma' at sigma's output",
+         "the one with sigma' taken at the value sigma leaves", _engine(local="sigma_at_output")),
+        ("sigma_itself", "sigma for sigma'", "the one with sigma itself for its slope sigma'",
+         _engine(local="sigma_itself")),
+        ("square_no_2", "2 missing in d(a^2)/da", "the one without the factor 2 of the square",
+         _engine(local="square_no_2")),
+        ("mul_own_factor", "own factor in *",
+         "the one with a factor's own value for d(a b)/da", _engine(local="mul_own_factor")),
     ]),
     _exercise("nb07.sin_linear", "J_f(x)", _plain, [
         ("only_linear", "J_sin(s) missing", "J_linear = A alone, without J_sin(s) = diag(cos(s))",
