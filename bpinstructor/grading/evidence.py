@@ -194,6 +194,7 @@ class Exercise:
     shared: set = field(default_factory=set)        # forbidden names an allowed method shares
     also: set = field(default_factory=set)          # stored derivatives' attribute names
     also_modules: tuple = ()
+    answer_class: bool = False     # the answer is a class of the student's (an engine of nodes)
 
 
 # -- from facts to findings ----------------------------------------------------------------
@@ -254,8 +255,12 @@ def kernel_wide(use):
     return None
 
 
-def for_review(use):
-    """(what, name) for a fact worth a look by hand wherever it is, or None."""
+def for_review(use, own=frozenset()):
+    """(what, name) for a fact worth a look by hand wherever it is, or None.
+
+    ``own``: attribute names the answer's own classes define, where the answer is a class
+    (its ``_backward`` is its own, not bplib's private helper of that name).
+    """
     k, key = use.kind, use.key
     if k == "magic":
         return "magic", key
@@ -278,7 +283,8 @@ def for_review(use):
         return "inspect", shown(key)
     if k == "name" and _under(key, ("bplib", "bpcourse")) and _private(key):
         return "private", shown(key)
-    if k == "attr" and key in _private_attributes() and use.typ != "self":
+    if k == "attr" and key in _private_attributes() and use.typ != "self" \
+            and not (use.typ is None and key in own):
         return "private", shown(key)
     return None
 
@@ -287,7 +293,8 @@ def in_answer(use, ex, own=frozenset()):
     """(what, name) for a fact that speaks against the answer of exercise ``ex``, or None.
 
     ``own``: attribute names the student's own classes define (their ``.grad``
-    is theirs, so on an object the grader cannot name it is only for review).
+    is theirs, so on an object the grader cannot name it is only for review; where the
+    exercise's answer is itself a class, it is no finding at all).
     """
     k, key = use.kind, use.key
     if k == "name":
@@ -310,6 +317,8 @@ def in_answer(use, ex, own=frozenset()):
         if key in ex.also and use.typ.__module__.startswith("bplib"):
             return "delegated", f"`.{key}`, a derivative bplib stores"
     elif k == "attr" and use.typ is None:
+        if key in own and ex.answer_class and (key in ex.methods or key in ex.also):
+            return None
         if key in ex.methods:
             return ("maybe delegated", key) if key in ex.shared or key in own else \
                 ("delegated", ex.methods[key])
@@ -350,12 +359,14 @@ def exercises(solution):
     """
     code = [(c, _cell_tree(c)) for c in solution.cells if c.cell_type == "code"]
     table = aliases([s for c, t in code if t and cells.kind(c) != "answer" for s in t.body])
-    defines = {}
+    defines, classes = {}, set()
     for c, t in code:
         if cells.kind(c) == "answer" and t:
             for stmt in t.body:
                 for name in bound(stmt):
                     defines.setdefault(name, set()).add(cells.grade_id(c))
+                if isinstance(stmt, ast.ClassDef):
+                    classes.add(stmt.name)
     found = []
     for c, t in code:
         if cells.kind(c) != "test" or t is None:
@@ -373,11 +384,12 @@ def exercises(solution):
                         rules = obj if isinstance(obj, method.Rules) else rules
                 if called & {"bpcourse.report.hold_to_method", "hold_to_method"}:
                     methodical = True
-        found.append(_exercise(cells.grade_id(c), answers, rules or method.Rules(""), methodical))
+        found.append(_exercise(cells.grade_id(c), answers, rules or method.Rules(""), methodical,
+                               answer_class=bool(loaded(t) & classes)))
     return found
 
 
-def _exercise(test, answers, rules, methodical):
+def _exercise(test, answers, rules, methodical, answer_class=False):
     forbidden = rules.codes()
     methods = {}
     for name, fn in {**rules.forbid, **method.REFERENCES}.items():
@@ -398,7 +410,7 @@ def _exercise(test, answers, rules, methodical):
             also_modules += modules
     derivative = any(method._code(f) in forbidden for f in method.FINITE_DIFFERENCES.values())
     return Exercise(test, answers, rules, methodical, derivative, forbidden, methods, shared,
-                    also, also_modules)
+                    also, also_modules, answer_class)
 
 
 # -- a submission --------------------------------------------------------------------------
@@ -439,7 +451,6 @@ def read(solution, nb):
     """
     mine = editable(nb, solution)
     trees = {i: _cell_tree(c) for i, c in enumerate(nb.cells) if c.cell_type == "code"}
-    own = _own_attributes(trees[i] for i in mine if trees[i] is not None)
     stmts = {i: statements(t) if t is not None else [] for i, t in trees.items()}
     table = aliases([s for i in stmts for s in stmts[i]])
     tests = [(i, cells.grade_id(c)) for i, c in enumerate(nb.cells) if cells.kind(c) == "test"]
@@ -466,12 +477,16 @@ def read(solution, nb):
     reached = set()
     for ex in exercises(solution):
         where = [i for i in mine if cells.grade_id(nb.cells[i]) in ex.answers]
-        for (i, k) in _reach(where, mine, stmts):
+        reach = _reach(where, mine, stmts)
+        # the classes of the answer and of what it uses: another exercise's engine is not its own
+        own = _own_attributes(stmts[i][k] for (i, k) in reach)
+        for (i, k) in reach:
             reached.add((i, k))
             for use in facts[i, k]:
                 if kernel_wide(use):
                     continue   # judged below, for every test after it
-                judged = in_answer(use, ex, own) or for_review(use)
+                judged = in_answer(use, ex, own) or \
+                    for_review(use, own if ex.answer_class else frozenset())
                 if judged and POLICY[judged[0]][0] in ("zero", "review"):
                     add(*_place(judged, i, use), hit=[ex.test] if POLICY[judged[0]][0] == "zero" else ())
     for (i, k), found_uses in facts.items():

@@ -226,6 +226,16 @@ DELEGATIONS = {
     "complex()": (NB06, "nb06_df", "def df(x):\n    return complex(0, 1)", "complex", True),
     "graph's stored locals": (NB06, "nb06_graph", "from bplib import graph as g\n"
                               "def graph_gradients(x, w):\n    return g.nodes", "delegated", True),
+    "bplib's engine for the student's": (NB06, "nb06_engine", "from bplib.graph import Value",
+                                         "delegated", True),
+    "an engine built on bplib's": (NB06, "nb06_engine", "import bplib.graph\n"
+                                   "class Value(bplib.graph.Value):\n    pass", "delegated", True),
+    "an engine by finite differences": (NB06, "nb06_engine", "class Value:\n"
+                                        "    def __init__(self, data):\n"
+                                        "        self.data, self.grad = data, 0.0\n"
+                                        "    def backward(self):\n"
+                                        "        self.grad = bplib.derivative(lambda t: t, self.data)",
+                                        "delegated", True),
 }
 
 
@@ -251,6 +261,15 @@ def test_a_students_own_nodes_with_grad_are_theirs():
     assert set(found) == {"maybe delegated"} and found["maybe delegated"].tests == ()
     bplibs = "def graph_gradients(x, w):\n    return {'x': x.grad}"
     assert kinds(findings(NB06, {"nb06_graph": bplibs}))["delegated"].tests == ("nb06_graph_test",)
+
+
+def test_an_engine_that_is_the_answer_owns_its_grad_and_backward_steps():
+    engine = _answers(_solution(NB06))["nb06_engine"]
+    assert "._backward" in engine and ".grad" in engine
+    assert findings(NB06, {"nb06_engine": engine}) == []
+    # the engine's .grad is not the graph exercise's: there x.grad is still bplib's node's
+    both = {"nb06_engine": engine, "nb06_graph": "def graph_gradients(x, w):\n    return {'x': x.grad}"}
+    assert kinds(findings(NB06, both))["delegated"].tests == ("nb06_graph_test",)
 
 
 def test_calling_the_network_is_its_forward_pass():
