@@ -231,3 +231,47 @@ RIGHT = [
     ("output_deltas", "def output_deltas(xL, y):\n"
                       "    return xL * (1 - xL) * (xL - y), -(y - xL)"),
 ]
+
+# The engine written other ways: the topological order by an explicit stack, or by counting each
+# node's consumers (Kahn); sigma' from the value that enters sigma.
+from wrong_answers import ENGINE_BACKWARD, SIGMA_STEP, engine  # noqa: E402
+
+RIGHT += [
+    ("Value", engine((ENGINE_BACKWARD,
+                      "        order, seen, stack = [], set(), [(self, False)]\n"
+                      "        while stack:\n"
+                      "            v, done = stack.pop()\n"
+                      "            if done:\n"
+                      "                order.append(v)\n"
+                      "            elif v not in seen:\n"
+                      "                seen.add(v)\n"
+                      "                stack.append((v, True))\n"
+                      "                stack.extend((u, False) for u in v._prev)\n"
+                      "        for v in order:\n"
+                      "            v.grad = 0.0\n"
+                      "        self.grad = 1.0\n"
+                      "        for v in reversed(order):\n"
+                      "            v._backward()\n"))),
+    ("Value", engine((ENGINE_BACKWARD,
+                      "        consumers, todo, seen = {}, [self], {self}\n"
+                      "        while todo:\n"
+                      "            v = todo.pop()\n"
+                      "            for u in v._prev:\n"
+                      "                consumers[u] = consumers.get(u, 0) + 1\n"
+                      "                if u not in seen:\n"
+                      "                    seen.add(u)\n"
+                      "                    todo.append(u)\n"
+                      "        for v in seen:\n"
+                      "            v.grad = 0.0\n"
+                      "        self.grad = 1.0\n"
+                      "        ready = [self]\n"
+                      "        while ready:\n"
+                      "            v = ready.pop()\n"
+                      "            v._backward()\n"
+                      "            for u in v._prev:\n"
+                      "                consumers[u] -= 1\n"
+                      "                if consumers[u] == 0:\n"
+                      "                    ready.append(u)\n"))),
+    ("Value", engine((SIGMA_STEP, "s = 1 / (1 + math.exp(-self.data))\n"
+                                  "            self.grad += s * (1 - s) * out.grad"))),
+]

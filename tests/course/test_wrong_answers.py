@@ -32,6 +32,7 @@ TESTS = {
     "layer_backward": nb08.test_layer_backward,
     "backward": backward_with_its_pieces,
     "graph_gradients": nb06.test_graph_gradients,
+    "Value": nb06.test_engine,
     "gradient_forward_mode": nb07.test_gradient_forward_mode,
     "output_weight_gradient": nb08.test_output_weight_gradient,
     "hidden_weight_gradient": nb08.test_hidden_weight_gradient,
@@ -151,7 +152,7 @@ RULES = {
     "finite_difference_gradients": nb05.RULES, "df": nb06.DF,
     "chain_derivative": nb06.CHAIN_LOOP, "jacobian_sin_linear": nb07.PRODUCT,
     "gradient_from_left": nb07.FROM_LEFT, "layer_backward": nb08.LAYER, "backward": nb08.RULES,
-    "graph_gradients": nb06.GRAPH_RULES, "gradient_forward_mode": nb07.FORWARD_MODE,
+    "graph_gradients": nb06.GRAPH_RULES, "Value": nb06.ENGINE, "gradient_forward_mode": nb07.FORWARD_MODE,
     "output_weight_gradient": nb08.BY_HAND, "hidden_weight_gradient": nb08.BY_HAND,
     "local_derivative": nb08.LOCAL, "softmax_cross_entropy_delta": nb08.LOCAL,
     "trace_floats": nb09.MEMORY, "zero_gradient_entries": nb09.ZERO,
@@ -169,7 +170,10 @@ def _markers(exercise, fn, monkeypatch):
     monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
     with report.watch(RULES[exercise], fn):
         try:
-            fn(*_inputs(exercise))
+            if exercise == "Value":   # a class: the hidden test builds graphs with it
+                nb06.engine_gradients(fn, nb06.WIDGET[0])
+            else:
+                fn(*_inputs(exercise))
         except Exception:   # a delegating answer may also be wrong: the marker comes first
             pass
     report.hold_to_method(TESTS[exercise], fn)

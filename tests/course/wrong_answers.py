@@ -1307,6 +1307,168 @@ ANSWERS = [
       ("softmax backward",), "delegation"),
 ]
 
+# --- 06: the engine, a class Value (each source defines it) ---------------------------------------
+ENGINE = (
+    'import math\n'
+    '\n'
+    '\n'
+    'class Value:\n'
+    "    '''A scalar node: data its value, grad dl/d(node) once backward() has run on the output l.'''\n"
+    '\n'
+    '    def __init__(self, data, _prev=()):\n'
+    '        self.data, self.grad = float(data), 0.0\n'
+    '        self._prev = _prev               # the nodes this one is computed from\n'
+    '        self._backward = lambda: None    # its local backward step; an input has none\n'
+    '\n'
+    '    def __add__(self, other):\n'
+    '        other = other if isinstance(other, Value) else Value(other)\n'
+    '        out = Value(self.data + other.data, (self, other))\n'
+    '\n'
+    '        def _backward():\n'
+    '            self.grad += out.grad\n'
+    '            other.grad += out.grad\n'
+    '        out._backward = _backward\n'
+    '        return out\n'
+    '\n'
+    '    def __mul__(self, other):\n'
+    '        other = other if isinstance(other, Value) else Value(other)\n'
+    '        out = Value(self.data * other.data, (self, other))\n'
+    '\n'
+    '        def _backward():\n'
+    '            self.grad += other.data * out.grad\n'
+    '            other.grad += self.data * out.grad\n'
+    '        out._backward = _backward\n'
+    '        return out\n'
+    '\n'
+    '    __radd__, __rmul__ = __add__, __mul__   # 1 + v and 2 * v\n'
+    '\n'
+    '    def sigma(self):\n'
+    '        out = Value(1 / (1 + math.exp(-self.data)), (self,))\n'
+    '\n'
+    '        def _backward():\n'
+    '            self.grad += out.data * (1 - out.data) * out.grad\n'
+    '        out._backward = _backward\n'
+    '        return out\n'
+    '\n'
+    '    def square(self):\n'
+    '        out = Value(self.data ** 2, (self,))\n'
+    '\n'
+    '        def _backward():\n'
+    '            self.grad += 2 * self.data * out.grad\n'
+    '        out._backward = _backward\n'
+    '        return out\n'
+    '\n'
+    '    def backward(self):\n'
+    "        '''Fill in dl/d(node) for every node this one depends on, with l = this node.'''\n"
+    '        order, seen = [], set()\n'
+    '\n'
+    '        def visit(v):        # a node is listed after every node it is computed from\n'
+    '            if v not in seen:\n'
+    '                seen.add(v)\n'
+    '                for u in v._prev:\n'
+    '                    visit(u)\n'
+    '                order.append(v)\n'
+    '\n'
+    '        visit(self)\n'
+    '        for v in order:      # a second call starts afresh\n'
+    '            v.grad = 0.0\n'
+    '        self.grad = 1.0\n'
+    '        for v in reversed(order):\n'
+    '            v._backward()\n'
+    ''
+)
+ENGINE_BACKWARD = ENGINE[ENGINE.index("        order, seen"):]
+
+
+def engine(*edits):
+    """The right engine with each (old, new) text replaced."""
+    source = ENGINE
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+ADD_STEP = "            self.grad += out.grad\n            other.grad += out.grad\n"
+SIGMA_STEP = "self.grad += out.data * (1 - out.data) * out.grad"
+ANSWERS += [
+    W("Value", "= for += in every step: a value used twice keeps one path",
+      engine(("self.grad += ", "self.grad = "), ("other.grad += ", "other.grad = ")),
+      ("x feeds u and p", "(+=)")),
+    W("Value", "= for += in the sum's step: a + a keeps one edge",
+      engine((ADD_STEP, ADD_STEP.replace("+=", "="))),
+      ("used twice by one operation", "(+=)")),
+    W("Value", "the steps in topological order, not reversed",
+      engine(("for v in reversed(order):", "for v in order:")),
+      ("from the inputs up", "reverse topological order")),
+    W("Value", "the steps level by level from l (a queue), not a topological order",
+      engine((ENGINE_BACKWARD,
+              "        order, seen = [self], {self}\n"
+              "        for v in order:\n"
+              "            for u in v._prev:\n"
+              "                if u not in seen:\n"
+              "                    seen.add(u)\n"
+              "                    order.append(u)\n"
+              "        for v in order:\n"
+              "            v.grad = 0.0\n"
+              "        self.grad = 1.0\n"
+              "        for v in order:\n"
+              "            v._backward()\n")),
+      ("before every node h feeds", "reverse topological order")),
+    W("Value", "no set of visited nodes: a node listed once per path to it",
+      engine(("            if v not in seen:\n                seen.add(v)\n"
+              "                for u in v._prev:\n                    visit(u)\n"
+              "                order.append(v)",
+              "            for u in v._prev:\n                visit(u)\n            order.append(v)")),
+      ("more than once", "visited twice")),
+    W("Value", "the gradients not reset: a second backward() adds onto the first",
+      engine(("        for v in order:      # a second call starts afresh\n            v.grad = 0.0\n", "")),
+      ("a second time", "reset the grad of every node")),
+    W("Value", "the output's gradient not set to 1",
+      engine(("        self.grad = 1.0\n", "")),
+      ("dl/dl = 1",)),
+    W("Value", "sigma itself for sigma'",
+      engine((SIGMA_STEP, "self.grad += out.data * out.grad")),
+      ("local backward step of sigma", "not the slope")),
+    W("Value", "sigma' taken at the value sigma leaves",
+      engine((SIGMA_STEP, "s = 1 / (1 + math.exp(-out.data))\n"
+                          "            self.grad += s * (1 - s) * out.grad")),
+      ("local backward step of sigma", "value sigma leaves")),
+    W("Value", "half of sigma': 1 - sigma only",
+      engine((SIGMA_STEP, "self.grad += (1 - out.data) * out.grad")),
+      ("local backward step of sigma", "saved in its forward part")),
+    W("Value", "a product's step with a factor's own value",
+      engine(("self.grad += other.data * out.grad", "self.grad += self.data * out.grad"),
+             ("other.grad += self.data * out.grad", "other.grad += other.data * out.grad")),
+      ("local backward step of *", "own value")),
+    W("Value", "the square's step without the factor 2",
+      engine(("self.grad += 2 * self.data * out.grad", "self.grad += self.data * out.grad")),
+      ("local backward step of square", "factor 2 is missing")),
+    W("Value", "the square's step as the constant 2",
+      engine(("self.grad += 2 * self.data * out.grad", "self.grad += 2 * out.grad")),
+      ("local backward step of square", "a constant")),
+    W("Value", "a product's step without out.grad",
+      engine(("self.grad += other.data * out.grad", "self.grad += other.data"),
+             ("other.grad += self.data * out.grad", "other.grad += self.data")),
+      ("local derivative alone", "out.grad")),
+    W("Value", "the sum's step forgets its second input",
+      engine(("            other.grad += out.grad\n", "")),
+      ("local backward step of +", "adds nothing to b.grad")),
+    W("Value", "bplib's own engine handed in", "from bplib.graph import Value",
+      ("bplib.graph.Value",), "delegation"),
+    W("Value", "an engine built on bplib's",
+      "import bplib.graph\n\n\nclass Value(bplib.graph.Value):\n    pass",
+      ("bplib.graph.Value",), "delegation"),
+    W("Value", "bplib's topological order",
+      engine(("        order, seen = [], set()",
+              "        import bplib.graph\n        order, seen = bplib.graph.nodes(self), set()")),
+      ("bplib.graph.nodes",), "delegation"),
+    W("Value", "sigma's step by finite differences",
+      engine((SIGMA_STEP, "self.grad += bplib.derivative(lambda t: 1 / (1 + np.exp(-t)), self.data) "
+                          "* out.grad")),
+      ("finite differences",), "delegation"),
+]
+
 ANSWERS += [
     W("numerical_jacobian", "the check's own central differences",
       "from bpcourse import nb02\n"
