@@ -136,3 +136,12 @@ def test_notebook_08_falls_back_on_a_file_that_is_not_a_notebook(tmp_path, capsy
     path.write_text("not json")
     assert nb06.engine_from_notebook(path) is graph.Value
     assert "could not be read" in capsys.readouterr().out
+
+
+def test_under_the_grader_no_other_notebooks_code_runs(tmp_path, capsys, monkeypatch):
+    from bpcourse import report
+
+    monkeypatch.setenv(report.SEED_VARIABLE, "7")
+    path = _notebook(tmp_path, [_engine_cell("raise SystemExit('ran')")])
+    assert nb06.engine_from_notebook(path) is graph.Value
+    assert "in grading" in capsys.readouterr().out
