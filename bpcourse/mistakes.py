@@ -141,7 +141,7 @@ def _fd(scale=1, mean=False):
     def values(net, x, y, loss, h=1e-5):
         from .nb05 import finite_difference_gradients
         dW, db = finite_difference_gradients(net, x, y, loss, h)
-        c = scale / (len(x) if mean else 1)
+        c = scale / (len(x) if mean and np.ndim(x) == 2 else 1)   # a mean needs a batch
         return {l: c * g for l, g in dW.items()}, {l: c * g for l, g in db.items()}
     return values
 

@@ -51,7 +51,8 @@ def _inputs(exercise, rng):
                 ((bplib.MLP([4, 2], sigma="relu", seed=4), rng.normal(size=4)), "one layer")]
     if exercise == "nb05.fd":
         net = bplib.MLP([2, 4, 1, 3], sigma="tanh", seed=5)
-        return [((net, rng.normal(size=(4, 2)), rng.normal(size=(4, 3)), bplib.quadratic), "batch ")]
+        return [((net, rng.normal(size=2), rng.normal(size=3), bplib.quadratic), ""),
+                ((net, rng.normal(size=(4, 2)), rng.normal(size=(4, 3)), bplib.quadratic), "batch ")]
     raise KeyError(exercise)
 
 
