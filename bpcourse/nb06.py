@@ -558,6 +558,10 @@ def _one_op_mistake(recipe, data, got):
     """What is wrong with a single operation's local step, l = op(a[, b]), where dl/dl = 1."""
     op = recipe.ops[0][0]
     words = LOCAL_WORDS[op]
+    if all(got[i] == 0.0 for i in range(len(recipe.leaves))):
+        return (f"for {recipe.formula()}, every input's gradient is 0: no step passed anything on. "
+                "The backward pass starts from dl/dl = 1: set l's grad to 1 before the steps run; "
+                "then each step adds its share to the grad of its inputs")
     for i, d in _locals(recipe, data, len(recipe.leaves)):
         g, a = got[i], recipe.names[i]
         if _near(g, d):

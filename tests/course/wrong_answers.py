@@ -1427,6 +1427,18 @@ ANSWERS += [
     W("Value", "the output's gradient not set to 1",
       engine(("        self.grad = 1.0\n", "")),
       ("dl/dl = 1",)),
+    W("Value", "the output's gradient set to 1 after the steps ran",
+      engine(("        self.grad = 1.0\n        for v in reversed(order):\n            v._backward()\n",
+              "        for v in reversed(order):\n            v._backward()\n        self.grad = 1.0\n")),
+      ("dl/dl = 1", "before the steps run")),
+    W("Value", "each node's step run as the search first reaches it (pre-order), not in reverse "
+               "topological order",
+      engine(("                for u in v._prev:\n                    visit(u)\n"
+              "                order.append(v)",
+              "                order.append(v)\n                for u in v._prev:\n"
+              "                    visit(u)"),
+             ("for v in reversed(order):", "for v in order:")),
+      ("before every node h feeds", "reverse topological order")),
     W("Value", "sigma itself for sigma'",
       engine((SIGMA_STEP, "self.grad += out.data * out.grad")),
       ("local backward step of sigma", "not the slope")),
