@@ -11,6 +11,8 @@ words) is in :mod:`bpcourse.method`.
 """
 from .method import Delegated, MethodError, numpy_error  # noqa: F401  (what a check may raise)
 
+# set by the grader in every graded kernel: the seed of the hidden tests' inputs
+SEED_VARIABLE = "BPLIB_GRADE_SEED"
 NOT_DONE = "not done yet: write your code where it says YOUR CODE HERE, then run this cell again"
 
 

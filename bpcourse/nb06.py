@@ -751,8 +751,7 @@ def engine_from_notebook(path="06_chain_rule.ipynb"):
     import os
     from pathlib import Path
 
-    from . import passes
-    from .report import SEED_VARIABLE
+    from . import SEED_VARIABLE, passes
 
     def fall_back(why):
         print(f"note: {why}; using bplib.graph.Value, bplib's engine, instead")

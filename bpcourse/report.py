@@ -16,8 +16,9 @@ import os
 
 import numpy as np
 
+from . import SEED_VARIABLE
+
 MIME = "application/vnd.bplib.report+json"
-SEED_VARIABLE = "BPLIB_GRADE_SEED"
 
 
 def probe_rng():

@@ -8,6 +8,8 @@ for L = 2, m = 3, N = 3, narrowing sizes or one network's activations, must not
 pass, and the usual mistakes listed here must be named.
 """
 import linecache
+import sys
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -18,8 +20,10 @@ from bpcourse import nb01, nb02, nb03, nb04, nb05, nb07
 from bpcourse.report import MIME
 from bpinstructor import cells
 from bpinstructor.grading import verdict
-from solution_cells import SOLUTIONS
-from wrong_answers import ANSWERS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "course"))  # the course's tables
+from solution_cells import SOLUTIONS  # noqa: E402
+from wrong_answers import ANSWERS  # noqa: E402
 
 # function -> (notebook, answer cell, test cell)
 CELLS = {
