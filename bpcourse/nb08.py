@@ -270,30 +270,38 @@ LOCAL_MISTAKES = {
         (lambda s, x: np.ones_like(s), "relu' is 0 where s < 0: relu is flat there"),
         (lambda s, x: (s < 0).astype(float), "the two sides are swapped: yours is 1 where "
                                               "relu is flat"),
+        (lambda s, x: (s >= 0).astype(float), "yours is 1 at s = 0 itself, relu's kink; this "
+                                               "notebook takes the slope there to be 0"),
     ],
 }
+
+
+def _local_at(student_fn, name, s):
+    """Check sigma'(s) for one activation at one s, naming the mistake."""
+    x = activations.get(name)(s)
+    got = as_array(run(student_fn, name, s.copy(), x.copy(), rules=LOCAL).value,
+                   f"sigma' for {name}", s.shape)
+    want = _local(name, s, x)
+    if np.allclose(got, want, rtol=1e-9, atol=1e-12):
+        return
+    if np.allclose(got, _local(name, s, x, at="x"), rtol=1e-9, atol=1e-12):
+        raise AssertionError(
+            f"{name}: sigma'(x^(l)) where sigma'(s^(l)) belongs: the derivative is taken at "
+            "s, and written in terms of the saved x = sigma(s) it needs no sigma again")
+    for wrong, message in LOCAL_MISTAKES[name]:
+        if np.allclose(got, wrong(s, x), rtol=1e-9, atol=1e-12):
+            raise AssertionError(f"{name}: {message}")
+    raise AssertionError(f"{name}: sigma'(s) is not right at s = {s.ravel()[:3].round(3)}...")
 
 
 def test_local_derivative(student_fn):
     """sigma'(s) for sigmoid, tanh, relu, from the saved x: right, and without sigma again."""
     rng = np.random.default_rng(11)
-    s = rng.normal(0, 2, size=(3, 4))
-    s[0, 0] = -0.5
-    for name in ("sigmoid", "tanh", "relu"):
-        x = activations.get(name)(s)
-        got = as_array(run(student_fn, name, s.copy(), x.copy(), rules=LOCAL).value,
-                       f"sigma' for {name}", s.shape)
-        want = _local(name, s, x)
-        if np.allclose(got, want, rtol=1e-9, atol=1e-12):
-            continue
-        if np.allclose(got, _local(name, s, x, at="x"), rtol=1e-9, atol=1e-12):
-            raise AssertionError(
-                f"{name}: sigma'(x^(l)) where sigma'(s^(l)) belongs: the derivative is taken at "
-                "s, and written in terms of the saved x = sigma(s) it needs no sigma again")
-        for wrong, message in LOCAL_MISTAKES[name]:
-            if np.allclose(got, wrong(s, x), rtol=1e-9, atol=1e-12):
-                raise AssertionError(f"{name}: {message}")
-        raise AssertionError(f"{name}: sigma'(s) is not right at s = {s.ravel()[:3].round(3)}...")
+    # a layer of a batch, one sample, a wider batch; each with an s of exactly 0 (relu's kink)
+    for s in (rng.normal(0, 2, size=(3, 4)), rng.normal(0, 2, size=5), rng.normal(0, 2, size=(2, 6))):
+        s.flat[:2] = -0.5, 0.0
+        for name in ("sigmoid", "tanh", "relu"):
+            _local_at(student_fn, name, s)
     # from the saved x: with an s that disagrees with x, only an answer that reads x is right
     for name in ("sigmoid", "tanh"):
         x = activations.get(name)(s)
