@@ -17,7 +17,7 @@ import numpy as np
 from bplib import calculus, graph
 
 from .method import (CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Delegated, Log, MethodError,
-                     Rules, pair, reference, run, watched)
+                     Rules, answer_rng, pair, reference, run, watched)
 
 DF = Rules("f'(x) as a formula you worked out, not finite differences or bplib's derivative",
            {**FINITE_DIFFERENCES, **OWN_DERIVATIVES, **CHAIN})
@@ -147,8 +147,9 @@ def explain(got, x):
 def test_df(student_df):
     """df(x) for the board example, on an array of x (element-wise), as a formula."""
     log = Log()
-    got = _numbers(run(student_df, watched(PROBE, "x", log), rules=DF).value, PROBE.shape, "df(x)")
-    assert np.allclose(got, df(PROBE), rtol=1e-6, atol=1e-9), explain(got, PROBE)
+    for xs in (PROBE, answer_rng(student_df).uniform(-2.5, 2.5, size=7)):
+        got = _numbers(run(student_df, watched(xs, "x", log), rules=DF).value, xs.shape, "df(x)")
+        assert np.allclose(got, df(xs), rtol=1e-6, atol=1e-9), explain(got, xs)
     if log["x", "nudge"]:
         raise MethodError("your df adds a small h to x: that is a finite difference, "
                              "(f(x + h) - f(x - h)) / 2h; the exercise asks for the formula "
@@ -286,7 +287,8 @@ def _graph_mistake(name, got, nodes):
 
 def test_graph_gradients(student_fn):
     """Each node's gradient, from the output down; a wrong one names its edge."""
-    for x, w in ((1.5, -0.8), (-0.7, 1.3)):
+    drawn = tuple(float(v) for v in answer_rng(student_fn).uniform(-2, 2, size=2).round(3))
+    for x, w in ((1.5, -0.8), (-0.7, 1.3), drawn):   # and a point no answer can know ahead
         got = run(student_fn, x, w, rules=GRAPH_RULES).value
         if not isinstance(got, dict):
             raise AssertionError(f"return a dict {{node name: gradient}}, e.g. "

@@ -117,3 +117,21 @@ def test_a_short_line_written_alike_is_not_taken_for_a_copy():
 
     rules = Rules("sigma' from x, written yourself", {"the check's line": reference_line})
     assert run(answer, np.array([0.25]), rules=rules).value == pytest.approx(0.1875)
+
+
+def test_an_answer_replaying_the_checks_fixed_points_is_refused():
+    """A graph answer that returns the widget's numbers at its two points, and works out nothing."""
+    from bpcourse import nb06
+
+    table = {}
+    for x, w in ((1.5, -0.8), (-0.7, 1.3)):
+        root = nb06.graph_at(x, w)
+        root.backward()
+        table[x, w] = {n.name: n.grad for n in bplib.graph.nodes(root) if n.name}
+
+    def replay(x, w):
+        return table.get((x, w), dict.fromkeys("pvuwx", 0.0))
+
+    with pytest.raises(AssertionError, match="at x = "):
+        nb06.test_graph_gradients(replay)
+    assert set(table[1.5, -0.8]) >= set("pvuwx")   # the replayed points hold every node
