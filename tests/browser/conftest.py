@@ -24,13 +24,27 @@ def lab():
 
 
 @pytest.fixture(scope="session")
-def chromium(lab):
+def bare_chromium():
+    """Chromium, with no JupyterLab: the one playwright of this process.
+
+    Playwright's sync API allows one running instance per thread, so every browser
+    test of a process shares this one.
+    """
+    reason = missing_browser()
+    if reason:
+        cannot_run(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = launch_chromium(pw)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def chromium(lab, bare_chromium):
+    """Chromium, once JupyterLab is up."""
+    return bare_chromium
 
 
 @pytest.fixture(scope="session")

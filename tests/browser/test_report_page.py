@@ -7,7 +7,7 @@ finds nothing on the page. No JupyterLab is needed: the page is a file.
 import re
 
 import pytest
-from lab_harness import AXE, cannot_run, launch_chromium, missing_browser
+from lab_harness import AXE
 
 from bpinstructor.grading import classreport
 
@@ -37,24 +37,11 @@ def _class():
             for s, cs in plan.items()}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    reason = missing_browser()
-    if reason:
-        cannot_run(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser, tmp_path):
+def page(bare_chromium, tmp_path):
     path = tmp_path / "report.html"
     path.write_text(classreport.page(_class(), names=True), encoding="utf-8")
-    tab = browser.new_page()
+    tab = bare_chromium.new_page()
     tab.goto(path.as_uri())
     yield tab
     tab.close()
