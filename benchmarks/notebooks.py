@@ -40,7 +40,8 @@ def main(argv=None):
 
     paths = [p for folder in ("solutions", "notebooks") for p in sorted((ROOT / folder).glob("*.ipynb"))
              if not args.names or p.stem in args.names or p.name in args.names]
-    print(f"{'notebook':45} {'cells':>8} {'total':>8}  goal: total < {GOAL_S:.0f} s")
+    width = max([len("notebook")] + [len(f"{p.parent.name}/{p.name}") for p in paths])
+    print(f"{'notebook':{width}} {'cells':>8} {'total':>8}  goal: total < {GOAL_S:.0f} s")
     slow = 0
     for path in paths:
         runs = [run_once(path) for _ in range(args.repeat)]
@@ -48,7 +49,7 @@ def main(argv=None):
         total = statistics.median(r[1] for r in runs)
         verdict = "ok" if total < GOAL_S else "SLOW"
         slow += total >= GOAL_S
-        print(f"{path.parent.name + '/' + path.name:45} {cells:7.1f}s {total:7.1f}s  {verdict}")
+        print(f"{path.parent.name + '/' + path.name:{width}} {cells:7.1f}s {total:7.1f}s  {verdict}")
     print(f"{len(paths) - slow} of {len(paths)} notebooks within the goal")
     return 1 if slow else 0
 
