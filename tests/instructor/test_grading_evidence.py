@@ -386,6 +386,28 @@ def _rows(db, sql, *args):
         return con.execute(sql, args).fetchall()
 
 
+def grade_real(root, submissions, jobs=2):
+    """Grade ``{student: (notebook, {grade_id: source})}``, each answered into the student version.
+
+    The solutions of those notebooks go to ``root / "solutions"``; returns the gradebook.
+    """
+    (root / "solutions").mkdir()
+    for name in {name for name, _ in submissions.values()}:
+        nbformat.write(_solution(name), root / "solutions" / name)
+    for student, (name, answers) in submissions.items():
+        nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+        for c in nb.cells:
+            if cells.grade_id(c) in answers:
+                c.source = answers[cells.grade_id(c)]
+        (root / "submissions" / student).mkdir(parents=True)
+        nbformat.write(nb, root / "submissions" / student / name)
+    code = main(["grade", str(root / "submissions"), "--solutions", str(root / "solutions"),
+                 "--gradebook", str(root / "grades.sqlite"), "--feedback",
+                 str(root / "feedback"), "--jobs", str(jobs), "--memory", "2048"])
+    assert code == 0
+    return root / "grades.sqlite"
+
+
 @pytest.fixture(scope="module")
 def fixture_course(tmp_path_factory):
     """The small course, every evasion of FIXTURE graded in one run."""
@@ -440,22 +462,8 @@ NB08_CASES = {
 @pytest.mark.slow
 def test_evasions_in_a_real_notebook_score_0_or_are_flagged(tmp_path, need):
     need(sandbox.bwrap_path(), "bubblewrap (bwrap) is not installed")
-    (tmp_path / "solutions").mkdir()
-    solution = _solution(NB08)
-    nbformat.write(solution, tmp_path / "solutions" / NB08)
-    student = nbformat.read(ROOT / "notebooks" / NB08, as_version=4)
-    for name, (answers, *_) in NB08_CASES.items():
-        nb = copy.deepcopy(student)
-        for c in nb.cells:
-            if cells.grade_id(c) in answers:
-                c.source = answers[cells.grade_id(c)]
-        (tmp_path / "submissions" / name).mkdir(parents=True)
-        nbformat.write(nb, tmp_path / "submissions" / name / NB08)
-    code = main(["grade", str(tmp_path / "submissions"), "--solutions", str(tmp_path / "solutions"),
-                 "--gradebook", str(tmp_path / "grades.sqlite"), "--feedback",
-                 str(tmp_path / "feedback"), "--jobs", "3", "--memory", "2048"])
-    assert code == 0
-    db = tmp_path / "grades.sqlite"
+    db = grade_real(tmp_path, {name: (NB08, answers) for name, (answers, *_) in NB08_CASES.items()},
+                    jobs=3)
     for name, (_, test, flag, words, zero) in NB08_CASES.items():
         [(flags, notes)] = _rows(db, "SELECT flags, notes FROM notebooks WHERE student = ?", name)
         [(score, status, message)] = _rows(

@@ -9,15 +9,11 @@ m = 3, N = 3, L = 2 or one network's activations passes on the examples;
 graded with ``bplib grade``, it loses that exercise's points (and a usual
 mistake is named in the gradebook), while the worked answers keep every point.
 """
-import copy
 import json
 
-import nbformat
 import pytest
-from test_grading_evidence import ROOT, _answers, _rows, _solution
+from test_grading_evidence import _answers, _rows, _solution, grade_real
 
-from bpinstructor import cells
-from bpinstructor.cli import main
 from bpinstructor.grading import sandbox
 
 HARD_CODED = ("def forward(net, x):\n"
@@ -51,23 +47,9 @@ CASES = {
 @pytest.mark.slow
 def test_answers_right_for_one_size_only_score_below_full_marks(tmp_path, need):
     need(sandbox.bwrap_path(), "bubblewrap (bwrap) is not installed")
-    (tmp_path / "solutions").mkdir()
-    for name in {nb for nb, *_ in CASES.values()}:
-        nbformat.write(_solution(name), tmp_path / "solutions" / name)
-    for student, (name, answers, _, _) in CASES.items():
-        worked = _answers(_solution(name))
-        nb = copy.deepcopy(nbformat.read(ROOT / "notebooks" / name, as_version=4))
-        for c in nb.cells:
-            gid = cells.grade_id(c)
-            if gid in worked:
-                c.source = answers.get(gid, worked[gid])
-        (tmp_path / "submissions" / student).mkdir(parents=True)
-        nbformat.write(nb, tmp_path / "submissions" / student / name)
-    code = main(["grade", str(tmp_path / "submissions"), "--solutions", str(tmp_path / "solutions"),
-                 "--gradebook", str(tmp_path / "grades.sqlite"), "--feedback",
-                 str(tmp_path / "feedback"), "--jobs", "2", "--memory", "2048"])
-    assert code == 0
-    db = tmp_path / "grades.sqlite"
+    worked = {name: _answers(_solution(name)) for name, *_ in CASES.values()}
+    db = grade_real(tmp_path, {student: (name, {**worked[name], **answers})
+                               for student, (name, answers, _, _) in CASES.items()})
     for student, (name, _, losing, mistake) in CASES.items():
         found = _rows(db, "SELECT grade_id, score, max_score, message, mistakes FROM cells "
                           "WHERE student = ? AND notebook = ?", student, name)
