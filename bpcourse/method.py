@@ -144,17 +144,6 @@ def answer_rng(fn):
     return np.random.default_rng(seed)
 
 
-_PRINTS = {}   # id(code) -> (code, fingerprint) of what the checks forbid: the same each run
-
-
-def _forbidden_print(code):
-    """``_fingerprint`` of a forbidden code object, worked out once per process."""
-    kept = _PRINTS.get(id(code))
-    if kept is None or kept[0] is not code:
-        kept = _PRINTS[id(code)] = (code, _fingerprint(code))
-    return kept[1]
-
-
 def _written_in_a_cell(code):
     """Whether ``code`` was compiled from the source its file and first line say.
 
@@ -281,7 +270,7 @@ class Tracer:
 
     def __init__(self, forbidden=(), counted=(), inside=None):
         self.forbidden, self.counted = dict(forbidden), dict(counted)
-        self.copies = {_forbidden_print(code): f"a copy of {name}" for code, name in
+        self.copies = {_fingerprint(code): f"a copy of {name}" for code, name in
                        self.forbidden.items() if len(code.co_code) >= COPY_MIN_BYTES}
         self._seen = {}   # id(code) -> (code, name or None): one fingerprint per code object
         self.inside = inside
