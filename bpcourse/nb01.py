@@ -8,8 +8,9 @@ a network with L >= 3, so a rule that fits one kind of network only shows.
 from .method import BUILD_NETWORK, Rules, reference, run
 
 RULES = Rules("the shape (d_l, d_{l-1}) read from the list of sizes", BUILD_NETWORK)
-ROWS = ("row j of W^(l) holds the weights into neuron j of layer l, so W^(l) has shape "
-        "(d_l, d_{l-1}): rows for layer l, columns for layer l-1")
+# The lecture's rule, not the shape it gives: the shape is what the exercise asks for.
+ROWS = ("w^l_jk connects neuron k of layer l-1 to neuron j of layer l, and row j of W^(l) "
+        "holds the weights into neuron j")
 
 # (sizes, l): a narrowing layer first, then a widening one, hidden layers of L = 3 and
 # L = 4 (one widening, one narrowing), the last layer, and equal widths.
@@ -23,8 +24,17 @@ def reference_weight_shape(sizes, l):
     return (sizes[l], sizes[l - 1])
 
 
+def _sizes_of(sizes, n):
+    """Which d_i of ``sizes`` equal ``n``, in words: "d_1", "d_0 and d_2", or "no d_i"."""
+    names = [f"d_{i}" for i, d in enumerate(sizes) if d == n]
+    return " and ".join(names) if names else "the size of no layer"
+
+
 def _name(sizes, l, got, narrowing_passed):
-    """The mistake in the lecture's words that gives ``got`` for W^(l), or a plain no."""
+    """The mistake in the lecture's words that gives ``got`` for W^(l), or a plain no.
+
+    Named from the student's shape; the message never states the right one.
+    """
     L, d_l, d_prev = len(sizes) - 1, sizes[l], sizes[l - 1]
     where = f"for sizes {sizes}, you gave W^({l}) the shape {got}"
     if got == (d_prev, d_l):
@@ -32,7 +42,8 @@ def _name(sizes, l, got, narrowing_passed):
             return (f"{where}, the smaller size first: that fits layers that narrow "
                     f"(d_l < d_(l-1)), but layer {l} is wider than layer {l - 1}; the shape "
                     "does not depend on which layer is wider. " + ROWS)
-        return f"{where} = (d_{l - 1}, d_{l}): rows and columns swapped; " + ROWS
+        return (f"{where} = (d_{l - 1}, d_{l}): one row per neuron of layer {l - 1} and one "
+                f"column per neuron of layer {l}, rows and columns swapped; " + ROWS)
     if 1 < l < L and got in ((sizes[L], sizes[L - 1]), (sizes[1], sizes[0])):
         which = L if got == (sizes[L], sizes[L - 1]) else 1
         return (f"{where}, the shape of W^({which}): that fits a network with L = 2 layers, "
@@ -41,7 +52,8 @@ def _name(sizes, l, got, narrowing_passed):
     if l < L and got == (sizes[l + 1], d_l):
         return (f"{where}, the shape of W^({l + 1}): layer 0 is the input x^(0), so W^({l}) "
                 f"sits between d_{l - 1} and d_{l}")
-    return f"{where}; " + ROWS
+    parts = [f"{n} is {_sizes_of(sizes, n)}" for n in got]
+    return f"{where} ({', '.join(parts)}); " + ROWS
 
 
 def test_weight_shape(weight_shape):

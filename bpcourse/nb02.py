@@ -77,6 +77,18 @@ def _named(got, f, x, h):
     return None
 
 
+def _counted(shape, m, n):
+    """What the axes of the student's ``shape`` count, for f: R^n -> R^m, in words."""
+    if len(shape) != 2:
+        axes = "one axis" if len(shape) == 1 else f"{len(shape)} axes"
+        return f"{axes} where J has two, rows and columns"
+
+    def what(count):
+        return {m: "as many as the components f_i", n: "as many as the inputs x_j"}.get(
+            count, "as many as neither the components f_i nor the inputs x_j")
+    return f"{shape[0]} rows ({what(shape[0])}) and {shape[1]} columns ({what(shape[1])})"
+
+
 def test_numerical_jacobian(numerical_jacobian):
     """Raise AssertionError, in the lecture's words, unless the Jacobian is right."""
     x = np.array([0.7, -1.2])
@@ -85,10 +97,13 @@ def test_numerical_jacobian(numerical_jacobian):
                    "your Jacobian")
     want = J_example(x)
     assert got.shape != want.T.shape or got.shape == want.shape, (
-        f"your Jacobian has shape {got.shape} = (n, m); J has one row per component f_i and one "
-        f"column per input x_j: shape (m, n) = {want.shape}")
+        f"your Jacobian has shape {got.shape} = (n, m): {got.shape[0]} rows, one per input x_j, "
+        f"and {got.shape[1]} columns, one per component f_i; J has one row per component f_i "
+        "of f (the gradient of f_i, transposed) and one column per input x_j")
     assert got.shape == want.shape, (
-        f"for f: R^2 -> R^3, J has shape (m, n) = (3, 2), got {got.shape}")
+        f"for f: R^2 -> R^3 your Jacobian has shape {got.shape}, "
+        f"{_counted(got.shape, *want.shape)}; J has one row per component f_i of f and one "
+        "column per input x_j")
     assert np.all(np.isfinite(got)), "your Jacobian holds NaN or infinite values"
     named = _named(got, f_example, x, 1e-5)
     if named:
@@ -129,9 +144,9 @@ def test_numerical_jacobian(numerical_jacobian):
                 "per input x_j, n = len(x): neither is a fixed number") from None
         if got.shape != (m, n):
             raise AssertionError(
-                f"for f(x) = {what}, f: R^{n} -> R^{m}, your Jacobian has shape {got.shape}: "
-                "J has one row per component f_i, m = len(f(x)), and one column per input x_j, "
-                "n = len(x); neither is a fixed number")
+                f"for f(x) = {what}, f: R^{n} -> R^{m}, your Jacobian has shape {got.shape}, "
+                f"{_counted(got.shape, m, n)}: J has one row per component f_i, m = len(f(x)), "
+                "and one column per input x_j, n = len(x); neither is a fixed number")
         if not np.allclose(got, J(v), atol=1e-6):
             raise AssertionError(_named(got, f, v, 1e-5) or
                                  f"for f(x) = {what}, f: R^{n} -> R^{m}, your Jacobian is not "

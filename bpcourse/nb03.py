@@ -158,7 +158,8 @@ def test_weighted_input(weighted_input):
     except (TypeError, ValueError):
         raise AssertionError(f"return a numpy array, got {type(got).__name__}") from None
     assert got.shape == (4,), (
-        f"s^l has one entry per neuron of layer l: shape (d_l,) = (4,), got {got.shape}")
+        f"your s^l has shape {got.shape}: s^l is a vector with one entry s^l_j per neuron j of "
+        "layer l, the sum over k of w^l_jk x^{l-1}_k plus b^l_j")
     if np.allclose(got, W.T @ x_prev + b):
         raise AssertionError("s^(l) should be W^(l) x^(l-1) + b^(l); yours looks like "
                              "W^(l)^T x^(l-1) + b^(l) (or x @ W): check the order of j and k")
@@ -178,7 +179,10 @@ def test_weighted_input(weighted_input):
         got = np.asarray(run(weighted_input, W.copy(), b.copy(), x_prev.copy(), rules=LAYER,
                              hint=HINT + ": s^l = W^l x^{l-1}, W on the left").value,
                          dtype=float)
-        assert got.shape == (d_l,) and np.allclose(got, W @ x_prev + b), (
+        assert got.shape == (d_l,), (
             f"for W^l of shape (d_l, d_(l-1)) = ({d_l}, {d_prev}) your s^l has shape "
-            f"{got.shape} and differs from W^l x^(l-1) + b^l: s^l has one entry per neuron "
-            "of layer l")
+            f"{got.shape}: s^l has one entry s^l_j per neuron j of layer l")
+        assert np.allclose(got, W @ x_prev + b), (
+            f"for W^l of shape (d_l, d_(l-1)) = ({d_l}, {d_prev}) your s^l differs from "
+            "W^l x^(l-1) + b^l; it is right for a square W^l: s^l_j sums over k, the neurons "
+            "of layer l-1")

@@ -22,7 +22,7 @@ BATCH = Rules("S = X W^T + b for the whole batch, with your own code",
 HINT = ("W^(l) has shape (d_l, d_{l-1}), so s^(l) = W^(l) x^(l-1) takes x^(l-1) with d_{l-1} "
         "entries, W^(l) on the left")
 BATCH_HINT = ("a batch X has samples as rows, shape (N, d_0), and W^(l) has shape "
-              "(d_l, d_{l-1}): S = X W^T + b, i.e. X @ net.W[l].T + net.b[l]")
+              "(d_l, d_{l-1}): each row of X meets W^(l) as x^(l-1) does, in S = X W^T + b")
 
 
 @reference
@@ -84,8 +84,9 @@ MISTAKES = [
                            "holds the weights into neuron j"),
 ]
 BATCH_MISTAKES = [
-    (dict(one_sample=True), "this is the one-sample formula W^(l) x applied to the batch: with "
-                            "samples as rows, S = X W^T + b, i.e. X @ net.W[l].T"),
+    (dict(one_sample=True), "this is the one-sample formula W^(l) x applied to the batch, as if "
+                            "its columns were the samples: with samples as rows, the batch form "
+                            "is S = X W^T + b"),
 ]
 
 
@@ -93,6 +94,14 @@ def _has(net):
     """The activations of ``net`` in words, e.g. "relu on layers 1..2 and identity on layer 3"."""
     hidden = f"{net.sigma.name} on layers 1..{net.L - 1} and " if net.L > 1 else ""
     return f"{hidden}{net.output_sigma.name} on layer {net.L}"
+
+
+def _entries(shape, sizes):
+    """What the student's one-sample result holds, in words: ", as many entries as x^(0)"."""
+    if len(shape) != 1:
+        return f", {len(shape)} axes where one sample's x^(L) has one"
+    layers = [l for l, d in enumerate(sizes) if d == shape[0]]
+    return f", as many entries as x^({layers[0]})" if layers else ""
 
 
 def _mistakes(net, x, got, batch):
@@ -103,9 +112,9 @@ def _mistakes(net, x, got, batch):
                 got.shape == early.shape and np.allclose(got, early)):
             raise AssertionError(
                 f"your result has the size of x^({k}){' = x^(L-1)' if k == net.L - 1 else ''}, "
-                f"the output of layer {k}; this network has "
-                f"L = {net.L} layers: the loop must run over l = 1..L = 1..{net.L}, i.e. "
-                "range(1, net.L + 1), whatever L is")
+                f"the output of layer {k}; this network has L = {net.L} layers: your forward "
+                f"pass stops after layer {k}, where it runs through every layer l = 1..L, "
+                "whatever L is (a loop over range(a, b) stops before b)")
     for kwargs, message in MISTAKES + (BATCH_MISTAKES if batch else []):
         try:
             wrong = _variant(net, x, batch, **kwargs)
@@ -157,8 +166,9 @@ def test_forward(forward):
             continue
         _mistakes(net, x, got, batch=False)
         assert got.shape == want.shape, (
-            f"for sizes {net.sizes}, x^(L) has shape (d_L,) = ({net.sizes[-1]},), "
-            f"got {got.shape}")
+            f"for sizes {net.sizes} your x^(L) has shape {got.shape}"
+            f"{_entries(got.shape, net.sizes)}: x^(L) = f(x; W, b) is one vector with one entry "
+            "per neuron of the output layer L")
         if i:
             raise AssertionError(
                 f"right for the network of sizes {_nets()[0].sizes} but not for sizes "
@@ -191,8 +201,9 @@ def test_forward_batch(forward_batch):
         got = _array(out.value, "X^(L)")
         want = reference_forward_batch(net, X)
         if got.shape == (net.sizes[-1], N) != want.shape:
-            raise AssertionError(f"your result has shape (d_L, N) = {got.shape}: samples are "
-                                 "rows, so X^(L) has shape (N, d_L)")
+            raise AssertionError(f"your result has shape (d_L, N) = {got.shape}: one row per "
+                                 "output neuron and one column per sample; samples are rows, "
+                                 "in X^(L) as in X")
         if got.shape == want.shape and np.allclose(got, want):
             if log["X", "item"] or log["X", "iter"] or out.counts["sigma"] > net.L:
                 raise MethodError(
@@ -202,8 +213,8 @@ def test_forward_batch(forward_batch):
             continue
         _mistakes(net, X, got, batch=True)
         assert got.shape == want.shape, (
-            f"for N = {N} samples and sizes {net.sizes}, X^(L) has shape (N, d_L), "
-            f"got {got.shape}")
+            f"for N = {N} samples and sizes {net.sizes} your X^(L) has shape {got.shape}: row n "
+            "of X^(L) is f(x_n; W, b), the output of sample n, row n of X")
         if i:
             raise AssertionError(
                 f"right for the network of sizes {_nets()[0].sizes} but not for N = {N} "

@@ -86,9 +86,10 @@ def _compare(dW, db, net, want, h_note="", N=None):
                     f"l = 1..L = 1..{net.L} (there is no layer 0 with parameters)") from None
             if g.shape != shape:
                 hint = (": it looks transposed; entry (j, k) is dl/dw^l_jk, row j for neuron j"
-                        if g.shape == shape[::-1] else "")
-                raise AssertionError(f"{name} should have the shape of {symbol}^({l}), {shape}, "
-                                     f"got {g.shape}{hint}")
+                        if g.shape == shape[::-1] else
+                        f": a gradient has the shape of what it differentiates, {symbol}^({l}) "
+                        f"= net.{symbol}[{l}], one entry per parameter")
+                raise AssertionError(f"your {name} has shape {g.shape}{hint}")
             if np.allclose(g, ref, rtol=1e-5, atol=1e-8):
                 continue
             if np.allclose(g, 2 * ref, rtol=1e-4, atol=1e-8):

@@ -43,6 +43,19 @@ LOCAL = Rules("the local derivative written yourself, as a formula",
               {**DERIVATIVES, **FINITE_DIFFERENCES, **OWN_DERIVATIVES})
 
 
+def shaped(value, what, shape, rule):
+    """``value`` as a float array of ``shape``.
+
+    A wrong shape is named by the student's own shape and the lecture's ``rule``,
+    never by the shape it should have.
+    """
+    a = as_array(value, what)
+    if a.shape != tuple(shape):
+        yours = what if what.startswith("your") else f"your {what}"
+        raise AssertionError(f"{yours} has shape {a.shape}: {rule}")
+    return a
+
+
 def _two_layer(sizes, seed):
     """A 2-layer sigmoid net with non-zero biases, one sample x^(0) and a target y."""
     net = MLP(sizes, sigma="sigmoid", seed=seed)
@@ -91,8 +104,9 @@ OUTPUT_MISTAKES = [
                         f"{SIGMA_S}"),
     (dict(sign=-1), "the sign is wrong: your first factor is y_j - x^2_j; differentiate "
                     "l = 1/2 sum_j (x^2_j - y_j)^2 with respect to x^2_j again"),
-    (dict(x_in="this"), "w^2_jk multiplies x^1_k, the activation entering layer 2 "
-                        "(trace.x[1][k]), not x^0_k: ds^2_j/dw^2_jk = x^1_k"),
+    (dict(x_in="this"), "your factor x^0_k is the input of layer 1, two layers below w^2_jk: "
+                        "w^2_jk sits in s^2_j = sum_k w^2_jk x^1_k + b^2_j, so ds^2_j/dw^2_jk "
+                        "is the activation that enters layer 2"),
 ]
 HIDDEN_MISTAKES = [
     (dict(paths="last"), "only the last output neuron's path is counted: w^1_jk reaches the loss "
@@ -111,8 +125,9 @@ HIDDEN_MISTAKES = [
                         "x^1_j = sigma(s^1_j), not by applying sigma to x^1_j again"),
     (dict(sign=-1), "the sign is wrong: your paths start from y_i - x^2_i; differentiate the "
                     "quadratic loss with respect to x^2_i again"),
-    (dict(x_in="this"), "w^1_jk multiplies x^0_k, the input (trace.x[0][k]), not x^1_k: "
-                        "ds^1_j/dw^1_jk = x^0_k"),
+    (dict(x_in="this"), "your factor x^1_k is the activation that leaves layer 1: w^1_jk sits "
+                        "in s^1_j = sum_k w^1_jk x^0_k + b^1_j, so ds^1_j/dw^1_jk is the input "
+                        "that enters layer 1"),
 ]
 
 
@@ -124,10 +139,12 @@ def _by_hand_test(student_fn, l, mistakes):
         log = Log()
         watched_trace = Trace([watched(trace.x[i], f"x^({i})", log) for i in range(3)],
                               [None] + [watched(trace.s[i], f"s^({i})", log) for i in (1, 2)])
-        got = as_array(run(student_fn, net, watched_trace, y.copy(), rules=BY_HAND,
-                           changed={1: "your function changed the trace: compute new numbers "
-                                       "instead of updating x^(l) or s^(l) in place"}).value,
-                       symbol, net.W[l].shape)
+        got = shaped(run(student_fn, net, watched_trace, y.copy(), rules=BY_HAND,
+                         changed={1: "your function changed the trace: compute new numbers "
+                                     "instead of updating x^(l) or s^(l) in place"}).value,
+                     symbol, net.W[l].shape,
+                     f"a gradient has the shape of what it differentiates, one entry [j, k] "
+                     f"= dl/dw^{l}_jk for each weight w^{l}_jk of W^({l}) = net.W[{l}]")
         want = _finite_differences(net, x, y, l)
         wrong = ~np.isclose(got, want, rtol=1e-5, atol=1e-8)
         if wrong.any():
@@ -186,7 +203,9 @@ OUTPUT_VARIABLES = ("x2_j", "y_j", "x1_k")
 OUTPUT_EXPRESSION_MISTAKES = {
     "(x2_j - y_j) x1_k": OUTPUT_MISTAKES[0][1],
     "(y_j - x2_j) x2_j (1 - x2_j) x1_k": OUTPUT_MISTAKES[2][1],
-    "(x2_j - y_j) x2_j (1 - x2_j)": "the factor x^1_k is missing: ds^2_j/dw^2_jk = x^1_k",
+    "(x2_j - y_j) x2_j (1 - x2_j)": "your product has factors for two links of the path only: "
+                                    "the first link, w^2_jk -> s^2_j, and its ds^2_j/dw^2_jk "
+                                    "are missing",
     "(x2_j - y_j) (1 - x2_j) x1_k": "your sigma'(s^2_j) = 1 - x^2_j lacks a factor: "
                                     "differentiate 1 / (1 + e^-s) and write it through x = sigma(s)",
     "(x2_j - y_j)^2 x2_j (1 - x2_j) x1_k": "your dl/dx^2_j = (x^2_j - y_j)^2 still has the square: "
@@ -213,8 +232,9 @@ HIDDEN_EXPRESSION_MISTAKES = {
     "d2_0 w2_0j d2_1 w2_1j x1_j (1 - x1_j) x0_k": (
         "the paths add up, they do not multiply: x^1_j feeds both output neurons, and the "
         "multivariable chain rule sums the paths, sum_i delta^2_i w^2_ij"),
-    "(d2_0 w2_0j + d2_1 w2_1j) x1_j (1 - x1_j)": "the factor x^0_k is missing: "
-                                                  "ds^1_j/dw^1_jk = x^0_k",
+    "(d2_0 w2_0j + d2_1 w2_1j) x1_j (1 - x1_j)": "your product stops at s^1_j: the first link "
+                                                  "of the path, w^1_jk -> s^1_j, and its "
+                                                  "ds^1_j/dw^1_jk are missing",
 }
 
 HIDDEN_WORKED = (
@@ -254,20 +274,25 @@ def local_derivative(name, s, x):
 LOCAL_MISTAKES = {
     "sigmoid": [
         (lambda s, x: x * (1 - x) * (1 - x), "your x (1 - x)^2 has one factor (1 - x) too many"),
-        (lambda s, x: 1 - x, "your 1 - x lacks a factor: a factor x is missing"),
+        (lambda s, x: 1 - x, "your 1 - x goes to 1 as s -> -oo (x -> 0), where the sigmoid "
+                             "is flat and its slope goes to 0: a factor is missing; "
+                             "differentiate 1 / (1 + e^-s) and write it through x = sigma(s)"),
         (lambda s, x: 1 - x ** 2, "your 1 - x^2 is tanh', not the sigmoid's derivative"),
         (lambda s, x: x, "that is sigma itself, not its slope: differentiate 1 / (1 + e^-s)"),
     ],
     "tanh": [
-        (lambda s, x: 1 - x, "your 1 - x for tanh: the square is missing"),
+        (lambda s, x: 1 - x, "your 1 - x for tanh goes to 2 as s -> -oo (x -> -1), where "
+                             "tanh is flat, and to 0 as s -> +oo: tanh is odd, so its slope is "
+                             "the same at s and -s, and yours is not"),
         (lambda s, x: x * (1 - x), "your x (1 - x) is the sigmoid's derivative, not tanh'"),
         (lambda s, x: 1 + x ** 2, "the sign is wrong: your 1 + x^2 grows where tanh flattens"),
         (lambda s, x: x, "that is tanh itself, not its slope"),
     ],
     "relu": [
-        (lambda s, x: x, "that is relu itself, max(0, s); its derivative is 1 where s > 0 "
-                         "and 0 elsewhere"),
-        (lambda s, x: np.ones_like(s), "relu' is 0 where s < 0: relu is flat there"),
+        (lambda s, x: x, "that is relu itself, max(0, s), not its slope: relu is a straight "
+                         "line on each side of s = 0, so its slope is constant on each side"),
+        (lambda s, x: np.ones_like(s), "yours is 1 everywhere, also where s < 0: relu is "
+                                       "flat there"),
         (lambda s, x: (s < 0).astype(float), "the two sides are swapped: yours is 1 where "
                                               "relu is flat"),
         (lambda s, x: (s >= 0).astype(float), "yours is 1 at s = 0 itself, relu's kink; this "
@@ -279,8 +304,9 @@ LOCAL_MISTAKES = {
 def _local_at(student_fn, name, s):
     """Check sigma'(s) for one activation at one s, naming the mistake."""
     x = activations.get(name)(s)
-    got = as_array(run(student_fn, name, s.copy(), x.copy(), rules=LOCAL).value,
-                   f"sigma' for {name}", s.shape)
+    got = shaped(run(student_fn, name, s.copy(), x.copy(), rules=LOCAL).value,
+                 f"sigma' for {name}", s.shape,
+                 "sigma' is taken entry by entry, one sigma'(s_i) for each entry s_i of s")
     want = _local(name, s, x)
     if np.allclose(got, want, rtol=1e-9, atol=1e-12):
         return
@@ -327,8 +353,10 @@ def test_softmax_cross_entropy_delta(student_fn):
     for what, s in (("one sample", rng.normal(size=4)), ("a batch of 3", rng.normal(size=(3, 4)))):
         xL = activations.softmax(s)
         y = np.eye(4)[rng.integers(4, size=s.shape[:-1])]
-        got = as_array(run(student_fn, xL.copy(), y.copy(), rules=LOCAL).value,
-                       "dl/ds^(L)", xL.shape)
+        got = shaped(run(student_fn, xL.copy(), y.copy(), rules=LOCAL).value,
+                     "dl/ds^(L)", xL.shape,
+                     "a gradient has the shape of what it differentiates, s^(L), and "
+                     "x^(L) = softmax(s^(L)) has that shape too")
         if np.allclose(got, xL - y, rtol=1e-9, atol=1e-12):
             continue
         J = [np.diag(v) - np.outer(v, v) for v in np.atleast_2d(xL)]
@@ -468,26 +496,28 @@ def _layer_mistake(got, dl_ds, x_prev, W):
         if gW.shape == W.shape[::-1]:
             return (f"your dl/dW^(l) has shape {gW.shape}, the shape of (W^(l))^T: the outer "
                     "product is the wrong way round; entry (j, k) is dl/dw^l_jk, row j for "
-                    f"neuron j of layer l, as in W^(l) of shape {W.shape}")
+                    "neuron j of layer l, as in W^(l)")
         if batch and gW.shape == (N * d, N * d_prev):
             return (f"your dl/dW^(l) has shape {gW.shape} = (N d_l, N d_(l-1)): np.outer "
                     "flattens a batch into two long vectors; over a batch dl/dW^(l) = "
                     "sum_n dl/ds^(l)_n (x^(l-1)_n)^T, one (d_l, d_(l-1)) matrix summed over "
                     "the N samples")
-        return f"your dl/dW^(l) has shape {gW.shape}, but W^(l) has shape {W.shape} = (d_l, d_(l-1))"
+        return (f"your dl/dW^(l) has shape {gW.shape}: a gradient has the shape of what it "
+                "differentiates, one entry (j, k) = dl/dw^l_jk for each weight of W^(l)")
     if gb.shape != (d,):
         if batch and gb.shape == (N, d):
             return (f"your dl/db^(l) has shape {gb.shape}, one row per sample: the loss is "
-                    f"L = sum_n l_n, so over a batch dl/db^(l) is summed over the samples, to "
-                    f"the shape of b^(l), ({d},)")
+                    "L = sum_n l_n, so over a batch dl/db^(l) is summed over the samples, to "
+                    "the shape of b^(l)")
         if batch and gb.shape == (N,):
             return (f"your dl/db^(l) has shape {gb.shape}, one number per sample: it is summed "
-                    f"over the neurons; b^(l) has one entry per neuron, shape ({d},), and the "
-                    "sum runs over the samples")
-        return f"your dl/db^(l) has shape {gb.shape}, but b^(l) has shape ({d},) = (d_l,)"
+                    "over the neurons; b^(l) has one entry b^l_j per neuron j of layer l, and "
+                    "the sum runs over the samples")
+        return (f"your dl/db^(l) has shape {gb.shape}: a gradient has the shape of what it "
+                "differentiates, one entry dl/db^l_j for each bias b^l_j of b^(l)")
     if gx.shape != np.shape(x_prev):
-        return (f"your dl/dx^(l-1) has shape {gx.shape}, but x^(l-1) has shape "
-                f"{np.shape(x_prev)}: a gradient has the shape of what it differentiates")
+        return (f"your dl/dx^(l-1) has shape {gx.shape}: a gradient has the shape of what it "
+                "differentiates, x^(l-1) = x_prev, one entry per entry of x_prev")
     ok = [_close(g, r) for g, r in zip(got, _layer(dl_ds, x_prev, W))]
     if all(ok):
         return None

@@ -19,8 +19,8 @@ from bplib import losses
 from bplib.mlp import MLP
 
 from .method import (BACKPROP, BUILD_NETWORK, CHAIN, FINITE_DIFFERENCES, FORWARD, OWN_DERIVATIVES,
-                     Rules, as_array, pair, reference, run)
-from .nb08 import DERIVATIVES
+                     Rules, pair, reference, run)
+from .nb08 import DERIVATIVES, shaped
 
 FLOAT_BYTES = 8   # a float64
 
@@ -205,6 +205,16 @@ def confirm_zero_entries(net, trace, l, mask, targets=3, seed=0):
     return bool(np.array_equal(np.asarray(mask, dtype=bool), zero)), zero
 
 
+def _axes(shape, sizes, l):
+    """What the axes of the student's mask count, in words, where they count a layer's neurons."""
+    if len(shape) != 2:
+        return f", {len(shape)} axes where dl/dW^({l}) has two"
+    if shape[1] == sizes[l] != sizes[l - 1]:
+        return (f": {shape[1]} columns, one per neuron of layer {l}, as if k ran over x^({l}); "
+                f"k runs over the neurons of layer {l - 1}, whose x^({l - 1})_k is BP4's factor")
+    return ""
+
+
 def test_zero_gradient_entries(student_fn):
     """The mask for every layer, against the zeros of real gradients for several targets."""
     for what, net, x in _zero_cases():
@@ -221,12 +231,14 @@ def test_zero_gradient_entries(student_fn):
             got = np.asarray(got)
             if got.shape == shape[::-1] and got.shape != shape:
                 raise AssertionError(
-                    f"on {what}, layer {l}: your mask has shape {got.shape}; dl/dW^({l}) has "
-                    f"the shape of W^({l}), {shape} = (d_{l}, d_{l - 1}): row j, column k")
+                    f"on {what}, layer {l}: your mask has shape {got.shape} = (d_{l - 1}, d_{l}), "
+                    f"rows and columns swapped; entry (j, k) of dl/dW^({l}) is dl/dw^{l}_jk, "
+                    f"as in W^({l}): row j, column k")
             if got.shape != shape:
                 raise AssertionError(
-                    f"on {what}, layer {l}: your mask has shape {got.shape}; it marks the "
-                    f"entries of dl/dW^({l}), shape {shape} = (d_{l}, d_{l - 1})")
+                    f"on {what}, layer {l}: your mask has shape {got.shape}"
+                    f"{_axes(got.shape, net.sizes, l)}; it marks the entries of dl/dW^({l}), one "
+                    f"for each weight w^{l}_jk of W^({l}) = net.W[{l}]")
             if got.dtype != bool and not np.isin(got, (0, 1)).all():
                 raise AssertionError("return True and False (or 1 and 0): True where the "
                                      "entry of dl/dW^(l) is exactly 0")
@@ -309,7 +321,8 @@ def real_delta_ratio(s, seed=0):
 def test_saturation_ratio(student_fn):
     """Your ratio against the |delta| of a real network, element-wise on an array of s."""
     s = np.array([-8.0, -3.0, -0.5, 0.0, 1.0, 2.5, 6.0])
-    got = as_array(run(student_fn, s.copy(), rules=SATURATION).value, "your ratio", s.shape)
+    got = shaped(run(student_fn, s.copy(), rules=SATURATION).value, "your ratio", s.shape,
+                 "the ratio is taken entry by entry, one ratio for each s you are given")
     want = real_delta_ratio(s)
     if np.allclose(got, want, rtol=1e-6, atol=1e-12):
         return
@@ -424,8 +437,10 @@ def test_output_deltas(student_fn):
         xL = net(xs)
         got = pair(run(student_fn, xL.copy(), ys.copy(), rules=OUTPUT).value,
                    "output_deltas", "delta_quadratic, delta_cross_entropy")
-        q = as_array(got[0], "your quadratic delta^(L)", xL.shape)
-        ce = as_array(got[1], "your cross-entropy delta^(L)", xL.shape)
+        rule = ("delta^(L) = dl/ds^(L) has the shape of s^(L), which x^(L) = sigma(s^(L)) "
+                "shares: one entry per output neuron (and sample)")
+        q = shaped(got[0], "your quadratic delta^(L)", xL.shape, rule)
+        ce = shaped(got[1], "your cross-entropy delta^(L)", xL.shape, rule)
         want_q, want_ce = real_output_deltas(net, xs, ys)
         ok_q = np.allclose(q, want_q, rtol=1e-7, atol=1e-12)
         ok_ce = np.allclose(ce, want_ce, rtol=1e-7, atol=1e-12)

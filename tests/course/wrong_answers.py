@@ -83,7 +83,7 @@ ANSWERS = [
       ("bplib.MLP",), "delegation"),
     W("weight_shape", "the shape of b^(l) and a count",
       "def weight_shape(sizes, l):\n    return (sizes[l], 1)",
-      ("(d_l, d_{l-1})",)),
+      ("(3, 1)", "1 is the size of no layer", "w^l_jk connects neuron k of layer l-1")),
     W("weight_shape", "the smaller size first: right only for narrowing sizes",
       "def weight_shape(sizes, l):\n"
       "    return (min(sizes[l], sizes[l - 1]), max(sizes[l], sizes[l - 1]))",
@@ -296,7 +296,7 @@ ANSWERS = [
       "    for l in range(1, net.L):\n"
       "        x = net.activation(l)(net.W[l] @ x + net.b[l])\n"
       "    return x",
-      ("x^(L-1)", "range(1, net.L + 1)")),
+      ("x^(L-1)", "stops after layer 2", "every layer l = 1..L")),
     W("forward", "the loop starts at layer 0",
       "def forward(net, x):\n"
       "    for l in range(net.L):\n"
@@ -345,7 +345,7 @@ ANSWERS = [
       "def forward(net, x):\n"
       "    x1 = net.activation(1)(net.W[1] @ x + net.b[1])\n"
       "    return net.activation(2)(net.W[2] @ x1 + net.b[2])",
-      ("x^(2)", "L = 3", "range(1, net.L + 1)")),
+      ("x^(2)", "L = 3", "every layer l = 1..L")),
     W("forward", "calls net(x)",
       "def forward(net, x):\n    return net(x)",
       ("net(x)", "not yours"), "delegation"),
@@ -423,7 +423,7 @@ ANSWERS = [
       "def forward_batch(net, X):\n"
       "    X1 = net.activation(1)(X @ net.W[1].T + net.b[1])\n"
       "    return net.activation(2)(X1 @ net.W[2].T + net.b[2])",
-      ("x^(2)", "L = 3", "range(1, net.L + 1)")),
+      ("x^(2)", "L = 3", "every layer l = 1..L")),
     W("forward_batch", "a sigmoid hard-coded on every layer",
       "def forward_batch(net, X):\n"
       "    for l in range(1, net.L + 1):\n"
@@ -1175,7 +1175,8 @@ ANSWERS = [
     W("output_weight_gradient", "y - x for x - y",
       OUT.format(expr="(y[j] - x2[j]) * x2[j] * (1 - x2[j]) * x1[k]"), ("sign is wrong",)),
     W("output_weight_gradient", "x^0_k for x^1_k (off by one layer)",
-      OUT.format(expr="(x2[j] - y[j]) * x2[j] * (1 - x2[j]) * trace.x[0][k]"), ("x^1_k",)),
+      OUT.format(expr="(x2[j] - y[j]) * x2[j] * (1 - x2[j]) * trace.x[0][k]"),
+      ("your factor x^0_k", "the activation that enters layer 2")),
     W("output_weight_gradient", "indices j, k swapped: the result transposed",
       "def output_weight_gradient(net, trace, y):\n"
       "    x1, x2 = trace.x[1], trace.x[2]\n"
@@ -1236,7 +1237,7 @@ ANSWERS = [
     W("hidden_weight_gradient", "x^1_k for x^0_k",
       HID.format(acc="total += ", path="(x2[i] - y[i]) * x2[i] * (1 - x2[i]) * W2[i, j]",
                  tail="x1[j] * (1 - x1[j]) * x1[k]"),
-      ("x^0_k",)),
+      ("your factor x^1_k", "the input that enters layer 1")),
     W("hidden_weight_gradient", "the vector form BP2 where entries are asked",
       "def hidden_weight_gradient(net, trace, y):\n"
       "    x0, x1, x2 = trace.x[0], trace.x[1], trace.x[2]\n"
@@ -1259,7 +1260,7 @@ ANSWERS = [
       ("sigma'(x^(l)) where sigma'(s^(l)) belongs",)),
     W("local_derivative", "tanh' without the square",
       LOC.format(sig="x * (1 - x)", tanh="1 - x", relu="(s > 0).astype(float)"),
-      ("square is missing",)),
+      ("your 1 - x for tanh", "the same at s and -s")),
     W("local_derivative", "the sigmoid's x(1 - x) used for tanh",
       LOC.format(sig="x * (1 - x)", tanh="x * (1 - x)", relu="(s > 0).astype(float)"),
       ("sigmoid's",)),
@@ -1268,7 +1269,7 @@ ANSWERS = [
       ("relu itself",)),
     W("local_derivative", "relu' = 1 everywhere",
       LOC.format(sig="x * (1 - x)", tanh="1 - x ** 2", relu="np.ones_like(s)"),
-      ("0 where s < 0",)),
+      ("yours is 1 everywhere", "where s < 0", "flat")),
     W("local_derivative", "relu' = 1 at s = 0 (s >= 0)",
       LOC.format(sig="x * (1 - x)", tanh="1 - x ** 2", relu="(s >= 0).astype(float)"),
       ("at s = 0", "kink")),
@@ -1560,7 +1561,7 @@ ANSWERS += [
       "def zero_gradient_entries(net, trace, l):\n"
       "    rows = net.activation(l).derivative(trace.s[l]) == 0\n"
       "    return rows[:, None] | (trace.x[l] == 0)[None, :]",
-      ("shape", "(d_1, d_0)")),
+      ("(5, 5)", "5 columns, one per neuron of layer 1", "as if k ran over x^(1)")),
     W("zero_gradient_entries", "the gradient computed by bplib's backward pass",
       "def zero_gradient_entries(net, trace, l):\n"
       "    return net.backward(trace, trace.output - 1.0).W[l] == 0",
