@@ -168,6 +168,14 @@ def _jacobian(wrong):
     return values
 
 
+def _softmax(mistake):
+    """notebook 07's J_softmax(s) with one mistake, from its checks' ``softmax_variant``."""
+    def values(s):
+        from . import nb07
+        return nb07.softmax_variant(s, mistake)
+    return values
+
+
 def _nb09(variant, mistake):
     """notebook 09's result with one mistake, from its checks' variant ``variant``."""
     def values(*inputs):
@@ -274,6 +282,26 @@ EXERCISES = {e.id: e for e in [
          _jacobian(lambda A, D, s, x: A @ D)),
         ("a_transposed", "A^T for A", "the one with A^T for J_linear = A",
          _jacobian(lambda A, D, s, x: D @ A.T)),
+    ]),
+    _exercise("nb07.softmax", "J_softmax(s)", _plain, [
+        ("only_diagonal", "only the diagonal",
+         "diag(p (1 - p)), the softmax's diagonal alone, as if p_i depended on s_i only",
+         _softmax("only_diagonal")),
+        ("off_diagonal_sign", "wrong sign off the diagonal",
+         "the one with +p_i p_k off the diagonal, the wrong sign", _softmax("off_diagonal_sign")),
+        ("only_diag_p", "diag(p) alone",
+         "diag(p), the quotient rule's numerator term alone", _softmax("only_diag_p")),
+        ("only_outer", "-p p^T alone",
+         "-p p^T, the quotient rule's denominator term alone", _softmax("only_outer")),
+        ("sigmoid_derivative", "the sigmoid's derivative",
+         "diag(sigma(s)(1 - sigma(s))), the sigmoid's derivative", _softmax("sigmoid_derivative")),
+        ("sigmoid_for_p", "sigma(s) for p",
+         "the one built from sigma(s), the sigmoid, where p = softmax(s) belongs",
+         _softmax("sigmoid_for_p")),
+        ("s_for_p", "s for p", "the one with s where p = softmax(s) belongs",
+         _softmax("s_for_p")),
+        ("diagonal_vector", "the diagonal as a vector",
+         "the vector of dp_i/ds_i, J's diagonal alone", _softmax("diagonal_vector")),
     ]),
     _exercise("nb08.output_weight", "dl/dW^(2)", _plain, [
         ("missing_sigma_prime", "sigma'(s^(2)) missing", "the one without sigma'(s^(2))",

@@ -10,16 +10,17 @@ products.
 import numpy as np
 
 from bplib import calculus
+from bplib.activations import Softmax
 
 from .method import (CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Log, MethodError, Rules,
-                     ShapeError, as_array, reference, run, watched)
+                     ShapeError, answer_rng, as_array, reference, run, watched)
 
 PRODUCT = Rules("the product J_sin(s) J_linear written yourself, with np.diag and @",
                 {**FINITE_DIFFERENCES, **CHAIN, **OWN_DERIVATIVES})
 FROM_LEFT = Rules("one vector-Jacobian product at a time, from the loss side, written yourself",
                   {**FINITE_DIFFERENCES, **CHAIN})
-HINT = ("J_f = J_sin(s) J_linear: diag(cos(s)) of shape (m, m) on the left, A of shape (m, n) "
-        "on the right, the last function on the left")
+HINT = ("J_f = J_sin(s) J_linear(x): J_sin(s) of shape (m, m) on the left, J_linear of shape "
+        "(m, n) on the right, the last function on the left")
 LEFT_HINT = ("from the loss side the row vector multiplies from the left, g @ J (g^T J), "
              "starting with the last Jacobian J_N: for J in reversed(jacobians)")
 
@@ -59,18 +60,22 @@ def _product_mistakes(A, b, x):
     s = A @ x + b
     D = np.diag(np.cos(s))
     return [
-        (lambda: A, "J_sin(s) = diag(cos(s)) is missing: this is only J_linear = A"),
+        (lambda: A, "J_sin(s) is missing: your J is J_linear alone"),
         (lambda: D, "J_linear = A is missing"),
-        (lambda: np.diag(np.sin(s)) @ A, "the derivative of sin is cos: J_sin(s) = diag(cos(s))"),
-        (lambda: -D @ A, "the sign is wrong: sin' = cos, so J_sin(s) = +diag(cos(s))"),
+        (lambda: np.diag(np.sin(s)) @ A, "your J_sin(s) holds sin(s) itself on its diagonal, not the "
+                                         "derivative of sin"),
+        (lambda: -D @ A, "the sign is wrong: your J_sin(s) has a minus that the derivative of sin "
+                          "does not have"),
         (lambda: np.diag(np.cos(A @ x)) @ A,
          "J_sin is taken at s = A x + b, the value that enters sin; b is missing there"),
         (lambda: np.diag(np.cos(x)) @ A,
          "J_sin is taken at s = A x + b, the value that enters sin, not at x"),
         (lambda: A @ D, "the wrong order: the factors multiply as in the formula, J_sin(s) "
-                        "J_linear, the last function on the left (np.cos(s) * A also scales "
-                        "the columns; diag(cos(s)) @ A scales the rows, one per output)"),
-        (lambda: D @ A.T, "A^T for A: the Jacobian of x -> A x + b is A itself, shape (m, n)"),
+                        "J_linear, the last function on the left (np.cos(s) * A scales the "
+                        "columns of A, one per input; J_sin(s) on the left scales its rows, one "
+                        "per output)"),
+        (lambda: D @ A.T, "A^T for A: your J_linear is A^T, whose row i is column i of A; row i of "
+                          "a Jacobian is the gradient of output i"),
         (lambda: (D @ A).T, "J has one row per output; yours looks transposed"),
     ]
 
@@ -102,8 +107,7 @@ def test_jacobian_sin_linear(student_fn):
                 raise AssertionError(
                     f"your code works for A of shape {passed[0]} but not for A of shape "
                     f"({m}, {n}): {error} J_sin(s) has one row and one column per output, "
-                    f"m = len(s) = {m} here, and J_linear = A: nothing in them is a fixed "
-                    "number") from None
+                    f"m = len(s) = {m} here: nothing in it is a fixed number") from None
             A, b, x = _problem(seed, 3, 3)   # square: the same mistake runs and can be named
             try:
                 J = as_array(student_fn(A.copy(), b.copy(), x.copy()), "J")
@@ -370,7 +374,7 @@ def test_gradient_forward_mode(student_fn):
         if products["v J"] and not products["J v"]:
             raise MethodError(
                 f"that is reverse mode: {products['v J']} vector-Jacobian products from the "
-                "loss side, which is backpropagation (Exercise 2); this exercise asks for "
+                "loss side, which is backpropagation (Exercise 3); this exercise asks for "
                 "forward mode, one Jacobian-vector product J @ v per function for each input "
                 "direction e_k")
         if products["J v"] not in (N * d0, (N - 1) * d0):   # J_1 e_k may be read off as column k
@@ -378,3 +382,174 @@ def test_gradient_forward_mode(student_fn):
                 f"{where}forward mode takes d_0 * N = {d0} * {N} = {N * d0} Jacobian-vector "
                 f"products (one per function for each of the d_0 input directions); yours made "
                 f"{products['J v']}: push each e_k through every J_i once, v = J @ v")
+
+
+# --- a Jacobian that is not diagonal: the softmax ----------------------------------------------
+
+SOFTMAX = Rules("the softmax's Jacobian from the formula you derived, written yourself with numpy",
+                {**FINITE_DIFFERENCES, **CHAIN, **OWN_DERIVATIVES,
+                 "bplib.softmax.jac, bplib's own softmax Jacobian": Softmax._jac,
+                 "bplib.softmax.backward, bplib's product with the softmax Jacobian":
+                     Softmax.backward})
+SOFTMAX_HINT = ("s has shape (m,); J_softmax(s) has one row per output p_i and one column per "
+                "input s_k")
+LARGE = 1000.0     # e^{1000} overflows float64 (the largest is about e^{709.8})
+FORMULA_ATOL = 1e-12   # a formula is exact to about 1e-16 here; a difference quotient to 1e-11
+
+
+def _softmax(s):
+    e = np.exp(s - np.max(s))   # softmax(s) = softmax(s - c): shifted so no e^{s_k} overflows
+    return e / e.sum()
+
+
+@reference
+def softmax_jacobian(s):
+    """J_softmax(s) = diag(p) - p p^T with p = softmax(s). The reference.
+
+    Parameters
+    ----------
+    s : array, shape (m,)
+
+    Returns
+    -------
+    array, shape (m, m)
+    """
+    p = _softmax(np.asarray(s, dtype=float))
+    return np.diag(p) - np.outer(p, p)
+
+
+@np.errstate(over="ignore")   # the sigmoid's e^{-s} may overflow to inf: 1 / inf = 0 is right
+def softmax_variant(s, mistake):
+    """J_softmax(s) with one usual mistake, shape (m, m) (a vector for ``"diagonal_vector"``).
+
+    Parameters
+    ----------
+    s : array, shape (m,)
+    mistake : str
+        ``only_diagonal``, ``off_diagonal_sign``, ``only_diag_p``, ``only_outer``,
+        ``sigmoid_derivative``, ``sigmoid_for_p``, ``s_for_p`` or ``diagonal_vector``.
+    """
+    s = np.asarray(s, dtype=float)
+    p = _softmax(s)
+    sig = 1 / (1 + np.exp(-s))
+    return {
+        "only_diagonal": lambda: np.diag(p * (1 - p)),
+        "off_diagonal_sign": lambda: np.diag(p) + np.outer(p, p) - 2 * np.diag(p * p),
+        "only_diag_p": lambda: np.diag(p),
+        "only_outer": lambda: -np.outer(p, p),
+        "sigmoid_derivative": lambda: np.diag(sig * (1 - sig)),
+        "sigmoid_for_p": lambda: np.diag(sig) - np.outer(sig, sig),
+        "s_for_p": lambda: np.diag(s) - np.outer(s, s),
+        "diagonal_vector": lambda: p * (1 - p),
+    }[mistake]()
+
+
+def _softmax_mistakes(J, s):
+    """The message naming the usual mistake J makes on s, or None."""
+    a, b = f"{J[0, 0]:.6f}", f"{J[0, 1]:.6f}"
+    said = {
+        "only_diagonal": (
+            f"only the softmax's diagonal: p_i depends on every s_k, through the sum in its "
+            f"denominator, so dp_i/ds_k for i != k is not 0; yours are all 0 (your J[0, 1] = {b})"),
+        "off_diagonal_sign": (
+            f"the entries off the diagonal have the wrong sign (your J[0, 1] = {b}): for i != k "
+            "only the denominator sum_j e^{s_j} depends on s_k, and in the quotient rule the "
+            "denominator's derivative comes with a minus"),
+        "only_diag_p": (
+            "only the numerator's term of the quotient rule (e^{s_i} depends on s_i alone): the "
+            "denominator sum_j e^{s_j} depends on every s_k, for i = k and for i != k, and its "
+            f"term is missing (your J[0, 1] = {b})"),
+        "only_outer": (
+            "only the denominator's term of the quotient rule: for i = k the numerator e^{s_i} "
+            f"depends on s_k too, and its term is missing (your J[0, 0] = {a} is below 0, yet "
+            "raising s_0 raises p_0)"),
+        "sigmoid_derivative": (
+            "sigma(s_i)(1 - sigma(s_i)) is the sigmoid's derivative, element-wise: softmax is not "
+            "the sigmoid of each s_i; p_i = e^{s_i} / sum_k e^{s_k} divides by a sum over every "
+            f"input (your J[0, 1] = {b})"),
+        "sigmoid_for_p": (
+            "your J is built from sigma(s), the sigmoid, where p = softmax(s) belongs: "
+            "p_i = e^{s_i} / sum_k e^{s_k}, and the p_i add up to 1"),
+        "s_for_p": (
+            f"s used where p = softmax(s) belongs: your J[0, 0] = {a} comes from s_0 = "
+            f"{s[0]:.6f}; the derivative of e^{{s_i}} / sum_k e^{{s_k}} is written in the "
+            "p_i, not the s_i"),
+    }
+    for mistake, message in said.items():
+        W = softmax_variant(s, mistake)
+        if W.shape == J.shape and np.allclose(J, W, rtol=1e-6, atol=1e-9):
+            return message
+    return None
+
+
+def _softmax_case(m, seed, shift=0.0):
+    return 2 * np.random.default_rng(seed).normal(size=m) + shift
+
+
+@np.errstate(over="ignore", invalid="ignore")   # an unshifted softmax overflows; it is named
+def test_softmax_jacobian(student_fn):
+    """J_softmax(s) for m = 3, 2, 5, an m drawn from the answer's code, and s near 1000."""
+    drawn = int(answer_rng(student_fn).integers(4, 8))
+    cases = [(3, 21, 0.0), (2, 22, 0.0), (5, 23, 0.0), (drawn, 24, 0.0), (4, 25, LARGE)]
+    passed, log = [], Log()
+    for m, seed, shift in cases:
+        s = _softmax_case(m, seed, shift)
+        works = f"; your code is right for m = {passed[0]}" if passed else ""
+        try:
+            J = as_array(run(student_fn, watched(s, "s", log), rules=SOFTMAX,
+                             hint=SOFTMAX_HINT).value, "J")
+        except ShapeError as error:
+            if passed:
+                raise AssertionError(
+                    f"your code works for s of shape ({passed[0]},) but not for s of shape "
+                    f"({m},): {error}; nothing in J_softmax(s) is a fixed number: m = len(s) = {m} "
+                    "here") from None
+            raise
+        if J.shape == (m,):
+            diagonal = np.allclose(J, softmax_variant(s, "diagonal_vector"), rtol=1e-6, atol=1e-9)
+            raise AssertionError(
+                f"your J is a vector of shape ({m},), one number per output"
+                + (", dp_i/ds_i: J's diagonal alone" if diagonal else "")
+                + ". Every p_i depends on every s_k, so J_softmax(s) holds dp_i/ds_k for each "
+                "pair (i, k): one row per output p_i, one column per input s_k")
+        if J.shape != (m, m):
+            raise AssertionError(
+                f"for s of shape ({m},) your J has shape {J.shape}: J_softmax(s) has one row per "
+                f"output p_i and one column per input s_k{works}")
+        if not np.all(np.isfinite(J)):
+            if shift:
+                raise AssertionError(
+                    f"your J holds nan or inf for s = {np.round(s, 2)}: e^{{{s.max():.0f}}} "
+                    "overflows (float64 ends near e^{709.8}), and inf / inf is nan. softmax(s) = "
+                    "softmax(s - c) for any number c: subtract the max of s before e^s"
+                    f"{works}")
+            raise AssertionError(f"your J holds nan or inf for s = {np.round(s, 4)}")
+        want = softmax_jacobian(s)
+        if not np.allclose(J, want, rtol=1e-6, atol=1e-9):
+            named = _softmax_mistakes(J, s)
+            if named:
+                raise AssertionError(named)
+            numeric = calculus.jacobian(_softmax, s)
+            i, k = np.unravel_index(np.argmax(np.abs(J - numeric)), J.shape)
+            raise AssertionError(
+                f"for s = {np.round(s, 4)} your J[{i}, {k}] = {J[i, k]:.6f} is not "
+                f"dp_{i}/ds_{k} (checked by central differences){works}")
+        if np.max(np.abs(J - want)) > FORMULA_ATOL:
+            raise MethodError(
+                f"the value is close, but only to {np.max(np.abs(J - want)):.0e}, the precision "
+                "of a difference quotient; a formula written with numpy is right to about 1e-16 "
+                "here. The exercise asks for dp_i/ds_k by the quotient rule, not by finite "
+                "differences")
+        passed.append(m)
+    if log["s", "nudge"]:
+        raise MethodError("your softmax_jacobian adds a small h to s: that is a finite "
+                          "difference; the exercise asks for dp_i/ds_k by the quotient rule")
+
+
+SOFTMAX_WORKED = (
+    "The worked answer: p_i = e^{s_i} / S with S = sum_k e^{s_k}, and dS/ds_k = e^{s_k}. "
+    "For i = k the quotient rule gives dp_i/ds_i = (e^{s_i} S - e^{s_i} e^{s_i}) / S^2 = "
+    "p_i - p_i^2 = p_i (1 - p_i); for i != k only S depends on s_k, so dp_i/ds_k = "
+    "-e^{s_i} e^{s_k} / S^2 = -p_i p_k. In one line, dp_i/ds_k = p_i (delta_ik - p_k): "
+    "J_softmax(s) = diag(p) - p p^T, symmetric, and each of its columns sums to 0, since the "
+    "p_i add up to 1 whatever s is. Notebook 08 meets it again with the cross-entropy.")

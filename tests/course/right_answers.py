@@ -126,6 +126,21 @@ RIGHT = [
                             "    return (np.cos(A @ x + b) * A.T).T"),
     ("jacobian_sin_linear", "def jacobian_sin_linear(A, b, x):\n"
                             "    return np.diag(np.cos(np.dot(A, x) + b)).dot(A)"),
+    ("softmax_jacobian", "def softmax_jacobian(s):\n"
+                         "    p = bplib.softmax(s)\n"
+                         "    return np.diag(p) - np.outer(p, p)"),
+    ("softmax_jacobian", "def softmax_jacobian(s):\n"
+                         "    p = bplib.softmax(s)\n"
+                         "    m = len(s)\n"
+                         "    J = np.zeros((m, m))\n"
+                         "    for i in range(m):\n"
+                         "        for k in range(m):\n"
+                         "            J[i, k] = p[i] * ((i == k) - p[k])\n"
+                         "    return J"),
+    ("softmax_jacobian", "def softmax_jacobian(s):\n"
+                         "    e = np.exp(s - s.max())\n"
+                         "    p = e / np.sum(e)\n"
+                         "    return p[:, None] * (np.eye(len(s)) - p[None, :])"),
     ("gradient_from_left", "def gradient_from_left(jacobians, dl_dxN):\n"
                            "    g = dl_dxN\n"
                            "    for J in jacobians[::-1]:\n"

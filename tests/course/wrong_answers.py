@@ -808,7 +808,7 @@ ANSWERS = [
     W("jacobian_sin_linear", "sin for cos",
       "def jacobian_sin_linear(A, b, x):\n"
       "    return np.diag(np.sin(A @ x + b)) @ A",
-      ("derivative of sin is cos",)),
+      ("sin(s) itself", "not the derivative of sin")),
     W("jacobian_sin_linear", "J_sin taken at A x, b forgotten",
       "def jacobian_sin_linear(A, b, x):\n"
       "    return np.diag(np.cos(A @ x)) @ A",
@@ -819,7 +819,7 @@ ANSWERS = [
       ("not at x",)),
     W("jacobian_sin_linear", "only J_linear",
       "def jacobian_sin_linear(A, b, x):\n    return A",
-      ("diag(cos(s)) is missing",)),
+      ("J_sin(s) is missing",)),
     W("jacobian_sin_linear", "sign error",
       "def jacobian_sin_linear(A, b, x):\n"
       "    return -np.diag(np.cos(A @ x + b)) @ A",
@@ -847,6 +847,96 @@ ANSWERS = [
       "    s += b\n"
       "    b *= 0\n"
       "    return np.diag(np.cos(s)) @ A",
+      ("in place",)),
+
+    # --- 07: the softmax's Jacobian --------------------------------------------------------------
+    W("softmax_jacobian", "only the diagonal, as if the softmax were element-wise",
+      "def softmax_jacobian(s):\n"
+      "    p = bplib.softmax(s)\n"
+      "    return np.diag(p * (1 - p))",
+      ("only the softmax's diagonal", "depends on every s_k")),
+    W("softmax_jacobian", "+p_i p_k off the diagonal",
+      "def softmax_jacobian(s):\n"
+      "    p = bplib.softmax(s)\n"
+      "    J = np.outer(p, p)\n"
+      "    np.fill_diagonal(J, p * (1 - p))\n"
+      "    return J",
+      ("wrong sign",)),
+    W("softmax_jacobian", "diag(p) without the denominator's term",
+      "def softmax_jacobian(s):\n"
+      "    return np.diag(bplib.softmax(s))",
+      ("numerator's term", "denominator")),
+    W("softmax_jacobian", "-p p^T without diag(p)",
+      "def softmax_jacobian(s):\n"
+      "    p = bplib.softmax(s)\n"
+      "    return -np.outer(p, p)",
+      ("denominator's term", "numerator")),
+    W("softmax_jacobian", "the sigmoid's derivative",
+      "def softmax_jacobian(s):\n"
+      "    sig = 1 / (1 + np.exp(-s))\n"
+      "    return np.diag(sig * (1 - sig))",
+      ("sigmoid's derivative",)),
+    W("softmax_jacobian", "sigma(s) for p",
+      "def softmax_jacobian(s):\n"
+      "    p = bplib.sigmoid(s)\n"
+      "    return np.diag(p) - np.outer(p, p)",
+      ("sigmoid", "p = softmax(s) belongs")),
+    W("softmax_jacobian", "s for p",
+      "def softmax_jacobian(s):\n"
+      "    return np.diag(s) - np.outer(s, s)",
+      ("s used where p = softmax(s) belongs",)),
+    W("softmax_jacobian", "a softmax that overflows",
+      "def softmax_jacobian(s):\n"
+      "    p = np.exp(s) / np.sum(np.exp(s))\n"
+      "    return np.diag(p) - np.outer(p, p)",
+      ("overflows", "subtract the max")),
+    W("softmax_jacobian", "the diagonal as a vector",
+      "def softmax_jacobian(s):\n"
+      "    p = bplib.softmax(s)\n"
+      "    return p * (1 - p)",
+      ("vector of shape", "diagonal alone")),
+    W("softmax_jacobian", "a 3 x 3 identity: right only for m = 3",
+      "def softmax_jacobian(s):\n"
+      "    p = bplib.softmax(s)\n"
+      "    return np.eye(3) * p - np.outer(p, p)",
+      ("works for s of shape (3,)", "fixed number")),
+    W("softmax_jacobian", "p_k (1 - p_i) for p_i (delta_ik - p_k)",
+      "def softmax_jacobian(s):\n"
+      "    p = bplib.softmax(s)\n"
+      "    return np.outer(1 - p, p)",
+      ("is not dp_",)),
+    W("softmax_jacobian", "bplib.jacobian",
+      "def softmax_jacobian(s):\n"
+      "    return bplib.jacobian(bplib.softmax, s)",
+      ("bplib.jacobian",), "delegation"),
+    W("softmax_jacobian", "softmax's own Jacobian",
+      "def softmax_jacobian(s):\n"
+      "    return bplib.softmax.jacobian(s)",
+      ("f.jacobian",), "delegation"),
+    W("softmax_jacobian", "softmax's jac",
+      "def softmax_jacobian(s):\n"
+      "    return bplib.softmax.jac(s)",
+      ("bplib.softmax.jac",), "delegation"),
+    W("softmax_jacobian", "softmax's backward, one row per e_k",
+      "def softmax_jacobian(s):\n"
+      "    p = bplib.softmax(s)\n"
+      "    return np.stack([bplib.softmax.backward(s, p, e) for e in np.eye(len(s))])",
+      ("bplib.softmax.backward",), "delegation"),
+    W("softmax_jacobian", "central differences written out",
+      "def softmax_jacobian(s):\n"
+      "    m, h = len(s), 1e-5\n"
+      "    J = np.zeros((m, m))\n"
+      "    for k in range(m):\n"
+      "        e = np.zeros(m)\n"
+      "        e[k] = h\n"
+      "        J[:, k] = (bplib.softmax(s + e) - bplib.softmax(s - e)) / (2 * h)\n"
+      "    return J",
+      ("difference quotient", "quotient rule"), "method"),
+    W("softmax_jacobian", "shifts the caller's s in place",
+      "def softmax_jacobian(s):\n"
+      "    s -= np.max(s)\n"
+      "    p = np.exp(s) / np.exp(s).sum()\n"
+      "    return np.diag(p) - np.outer(p, p)",
       ("in place",)),
 
     # --- 07: from the loss side ------------------------------------------------------------------

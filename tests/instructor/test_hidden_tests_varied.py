@@ -38,6 +38,7 @@ CELLS = {
     "jacobian_sin_linear": ("07_jacobian_chain", "nb07_sin_linear", "nb07_sin_linear_test"),
     "gradient_from_left": ("07_jacobian_chain", "nb07_from_left", "nb07_from_left_test"),
     "gradient_forward_mode": ("07_jacobian_chain", "nb07_forward_mode", "nb07_forward_mode_test"),
+    "softmax_jacobian": ("07_jacobian_chain", "nb07_softmax", "nb07_softmax_test"),
 }
 # wrong answers whose numbers are right: a list for an array or a tuple
 SAME_NUMBERS = {("weight_shape", "a list for a shape"), ("weighted_input", "returns a list"),
@@ -54,6 +55,15 @@ NAMED = {
     ("finite_difference_gradients", "a batch mean where the lecture sums over samples"):
         "nb05.fd.mean_not_sum",
     ("jacobian_sin_linear", "A^T for A"): "nb07.sin_linear.a_transposed",
+    ("softmax_jacobian", "only the diagonal, as if the softmax were element-wise"):
+        "nb07.softmax.only_diagonal",
+    ("softmax_jacobian", "+p_i p_k off the diagonal"): "nb07.softmax.off_diagonal_sign",
+    ("softmax_jacobian", "diag(p) without the denominator's term"): "nb07.softmax.only_diag_p",
+    ("softmax_jacobian", "-p p^T without diag(p)"): "nb07.softmax.only_outer",
+    ("softmax_jacobian", "the sigmoid's derivative"): "nb07.softmax.sigmoid_derivative",
+    ("softmax_jacobian", "sigma(s) for p"): "nb07.softmax.sigmoid_for_p",
+    ("softmax_jacobian", "s for p"): "nb07.softmax.s_for_p",
+    ("softmax_jacobian", "the diagonal as a vector"): "nb07.softmax.diagonal_vector",
 }
 
 
