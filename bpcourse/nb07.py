@@ -227,10 +227,11 @@ def test_gradient_from_left(student_fn):
             "you returned the whole Jacobian J_N ... J_1; multiply dl/dx^N into it from the "
             "left to get the gradient, a vector of shape (d_0,), like x")
     assert g.shape == (sizes[0],), (
-        f"dl/dx should be a vector of shape (d_0,), like x; yours has shape {g.shape}")
+        f"your dl/dx has shape {g.shape}: like x, dl/dx holds one number dl/dx_k per input x_k, "
+        "a vector of shape (d_0,) as the exercise says")
     if not np.allclose(g, want, rtol=1e-8, atol=1e-10):
         raise AssertionError(_name_left(g, jacobians, dl_dxN) or
-            "dl/dx should be (dl/dx^N)^T J_N J_{N-1} ... J_1: start from dl/dx^N and multiply by "
+            "your dl/dx is not (dl/dx^N)^T J_N J_{N-1} ... J_1: start from dl/dx^N and multiply by "
             "the last Jacobian first")
     if log["J", "grouped"]:
         raise MethodError(
@@ -356,8 +357,8 @@ def test_gradient_forward_mode(student_fn):
         g = as_array(out.value, "dl/dx")
         want = gradient_from_left(jacobians, dl_dxN)
         assert g.shape == (sizes[0],), (
-            f"{where}dl/dx should be a vector of shape (d_0,), like x; yours has shape "
-            f"{g.shape}")
+            f"{where}your dl/dx has shape {g.shape}: like x, dl/dx holds one number dl/dx_k per "
+            "input x_k, a vector of shape (d_0,) as the exercise says")
         if not np.allclose(g, want, rtol=1e-8, atol=1e-10):
             if np.allclose(g, -want, rtol=1e-8, atol=1e-10):
                 raise AssertionError("the sign is wrong")
