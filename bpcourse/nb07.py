@@ -19,8 +19,8 @@ PRODUCT = Rules("the product J_sin(s) J_linear written yourself, with np.diag an
                 {**FINITE_DIFFERENCES, **CHAIN, **OWN_DERIVATIVES})
 FROM_LEFT = Rules("one vector-Jacobian product at a time, from the loss side, written yourself",
                   {**FINITE_DIFFERENCES, **CHAIN})
-HINT = ("J_f = J_sin(s) J_linear(x): J_sin(s) of shape (m, m) on the left, J_linear of shape "
-        "(m, n) on the right, the last function on the left")
+HINT = ("J_f = J_sin(s) J_linear(x), the last function on the left: each factor has one row per "
+        "output of its function and one column per input")
 LEFT_HINT = ("from the loss side the row vector multiplies from the left, g @ J (g^T J), "
              "starting with the last Jacobian J_N: for J in reversed(jacobians)")
 
@@ -117,11 +117,11 @@ def test_jacobian_sin_linear(student_fn):
             raise error
         if J.shape == (n, m):
             raise AssertionError(
-                f"J has shape {J.shape} but f maps R^{n} to R^{m}, so J_f is (m, n): one row "
-                "per output; yours looks transposed")
+                f"your J has shape {J.shape}, one row per input x_j of R^{n}: a Jacobian has "
+                "one row per output f_i, the gradient of f_i; yours looks transposed")
         assert J.shape == (m, n), (
-            f"for A of shape ({m}, {n}) your J has shape {J.shape}: J_f has one row per output "
-            "and one column per input, shape (m, n)")
+            f"for A of shape ({m}, {n}) your J has shape {J.shape}: a Jacobian has one row per "
+            "output f_i and one column per input x_j")
         want = jacobian_sin_linear(A, b, x)
         if np.allclose(J, want, rtol=1e-6, atol=1e-9):
             passed.append((m, n))
@@ -224,11 +224,12 @@ def test_gradient_from_left(student_fn):
     want = gradient_from_left(jacobians, dl_dxN)
     if g.shape == (sizes[-1], sizes[0]):
         raise AssertionError(
-            "you returned the whole Jacobian J_N ... J_1; multiply dl/dx^N into it from the "
-            "left to get the gradient, a vector of shape (d_0,), like x")
+            f"your dl/dx has shape {g.shape}, the whole Jacobian J_N ... J_1; multiply "
+            "dl/dx^N into it from the left to get the gradient, one number dl/dx_k per input "
+            "x_k")
     assert g.shape == (sizes[0],), (
-        f"your dl/dx has shape {g.shape}: like x, dl/dx holds one number dl/dx_k per input x_k, "
-        "a vector of shape (d_0,) as the exercise says")
+        f"your dl/dx has shape {g.shape}: dl/dx holds one number dl/dx_k per input x_k, "
+        "like x")
     if not np.allclose(g, want, rtol=1e-8, atol=1e-10):
         raise AssertionError(_name_left(g, jacobians, dl_dxN) or
             "your dl/dx is not (dl/dx^N)^T J_N J_{N-1} ... J_1: start from dl/dx^N and multiply by "
@@ -357,8 +358,8 @@ def test_gradient_forward_mode(student_fn):
         g = as_array(out.value, "dl/dx")
         want = gradient_from_left(jacobians, dl_dxN)
         assert g.shape == (sizes[0],), (
-            f"{where}your dl/dx has shape {g.shape}: like x, dl/dx holds one number dl/dx_k per "
-            "input x_k, a vector of shape (d_0,) as the exercise says")
+            f"{where}your dl/dx has shape {g.shape}: dl/dx holds one number dl/dx_k per input "
+            "x_k, like x")
         if not np.allclose(g, want, rtol=1e-8, atol=1e-10):
             if np.allclose(g, -want, rtol=1e-8, atol=1e-10):
                 raise AssertionError("the sign is wrong")

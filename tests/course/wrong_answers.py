@@ -971,7 +971,7 @@ ANSWERS = [
       "    for J in jacobians[1:]:\n"
       "        P = J @ P\n"
       "    return P",
-      ("whole Jacobian", "(d_0,)")),
+      ("whole Jacobian", "one number dl/dx_k per input")),
     W("gradient_from_left", "reverses the caller's list in place",
       "def gradient_from_left(jacobians, dl_dxN):\n"
       "    jacobians.reverse()\n"
