@@ -13,6 +13,10 @@ A check calls the student's function through :func:`run`, which
   Switching the watch off (``sys.setprofile``, ``threading.setprofile``) is
   seen when it happens, and starting a thread or a process is refused, since
   what runs there is not watched;
+- holds the answer to a list of what it may call of bplib (:data:`GIVEN`
+  and the exercise's ``allow``): anything else of bplib, or of a library
+  that differentiates (sympy, scipy, jax), that the answer calls itself is
+  refused, however it is reached;
 - counts calls to chosen functions (forward passes, activations) so a check
   can hold the answer to a cost ("two forward passes per parameter");
 - compares the arguments before and after, and names an answer that changed
@@ -66,6 +70,7 @@ import linecache
 import os
 import re
 import sys
+import sysconfig
 import types
 import zlib
 from collections import Counter
@@ -73,9 +78,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bplib import calculus, gradcheck
+from bplib import calculus, gradcheck, losses
 from bplib._check import is_whole
-from bplib.mlp import MLP, Trace
+from bplib.mlp import MLP, Layers, PerLayer, Trace
 
 
 class Delegated(AssertionError):
@@ -102,6 +107,14 @@ def _code(fn):
 
 
 _PACKAGES = {os.path.dirname(os.path.abspath(m.__file__)) for m in (calculus, sys.modules[__name__])}
+_THIS_FILE = os.path.abspath(__file__)
+_BPLIB = os.path.dirname(os.path.abspath(calculus.__file__)) + os.sep
+_ELSEWHERE = tuple(os.path.abspath(p) + os.sep for p in {
+    *(sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")),
+    os.path.dirname(os.path.dirname(np.__file__))})
+# Libraries that differentiate for you: no exercise gives them.
+_AUTODIFF = re.compile(r"[/\\](?:site|dist)-packages[/\\]"
+                       r"(sympy|scipy|autograd|jax|torch|numdifftools|mpmath|findiff)[/\\]")
 COPY_MIN_BYTES = 64   # a shorter body is a line a student may well write alike
 
 
@@ -131,6 +144,43 @@ def _fingerprint(code):
             arg = repr(ins.argval)
         ops.append((_SAME_OP.get(ins.opname, ins.opname), arg))
     return tuple(ops)
+
+
+_KINDS = {}   # code -> who wrote it, see _kind
+
+
+def _kind(code):
+    """Who wrote ``code``: "watch" (this module), "bplib", "bpcourse", "autodiff" (a
+    library that differentiates for you), "library" (numpy, Python's own, other
+    packages) or "answer" (a notebook cell, or code made at run time).
+    """
+    kind = _KINDS.get(code)
+    if kind is None:
+        path = os.path.abspath(code.co_filename)
+        if path == _THIS_FILE:
+            kind = "watch"
+        elif path.startswith(_BPLIB):
+            kind = "bplib"
+        elif any(path.startswith(p + os.sep) for p in _PACKAGES):
+            kind = "bpcourse"
+        elif _AUTODIFF.search(path):
+            kind = "autodiff"
+        elif path.startswith(_ELSEWHERE):
+            kind = "library"
+        else:
+            kind = "answer"
+        _KINDS[code] = kind
+    return kind
+
+
+def _dotted(code):
+    """``bplib.activations.Softmax._jac``: the module and name of a library's code."""
+    path = os.path.abspath(code.co_filename)
+    found = _AUTODIFF.search(path)
+    root = path[:found.start(1)] if found else next(
+        os.path.dirname(p) for p in _PACKAGES if path.startswith(p + os.sep))
+    module = os.path.splitext(os.path.relpath(path, root))[0].replace(os.sep, ".")
+    return f"{module.removesuffix('.__init__')}.{code.co_qualname}"
 
 
 def answer_rng(fn):
@@ -183,6 +233,27 @@ OWN_DERIVATIVES = {
     "f.jacobian, a bplib Function's own Jacobian": calculus.Function.jacobian,
 }
 BUILD_NETWORK = {"bplib.MLP, which builds W^(l) for you": MLP.__init__}
+# What some exercises give besides GIVEN (their Rules' allow).
+RUN_NETWORK = {"net(x), the forward pass": MLP.__call__, "net.forward(x)": MLP.forward}
+GIVEN_DERIVATIVES = {"f.derivative(u), for a function you are given": calculus.Function.derivative}
+
+# What every exercise gives: the network's numbers and the functions it is handed.
+# Anything else of bplib, bpcourse or an autodiff library that an answer calls itself
+# must be in its exercise's ``allow``.
+GIVEN = {
+    "net.W[l], net.b[l], trace.x[l], trace.s[l]": PerLayer.__getitem__,
+    "net.W.L": PerLayer.L, "for l in net.W": PerLayer.__iter__, "len(net.W)": PerLayer.__len__,
+    "l in net.W": PerLayer.__contains__, "net.W.keys()": PerLayer.keys,
+    "net.W.items()": PerLayer.items, "net.W.values()": PerLayer.values,
+    "net.W[l] = ...": PerLayer.__setitem__, "net.W[l] = ... ": Layers.__setitem__,
+    "net.activation(l)": MLP.activation, "net.n_parameters": MLP.n_parameters,
+    "trace.output": Trace.output,
+    "f(x), for a function you are given": calculus.Function.__call__,
+    "f.elementwise": calculus.Function.elementwise,
+    "bplib.Function(...)": calculus.Function.__init__,
+    "loss(x^(L), y), for a loss you are given": losses.Loss.__call__,
+}
+_ANY_OBJECT = {"__repr__", "__str__", "__format__", "__eq__", "__hash__", "__bool__"}
 
 REFERENCES = {}   # filled by reference(): the checks' own answers
 
@@ -217,16 +288,25 @@ class Rules:
     forbid : dict {name: function}
         What the answer may not call; the references of the checks are
         always added.
+    allow : dict {name: function}
+        What of bplib or bpcourse the answer may call itself, beyond
+        :data:`GIVEN`; anything else of theirs, or of a library that
+        differentiates (sympy, scipy, jax, ...), is refused.
     """
 
     ask: str
     forbid: dict = field(default_factory=dict)
+    allow: dict = field(default_factory=dict)
 
     def codes(self):
         """{code object: name} of everything forbidden."""
         _load_references()
         named = {**self.forbid, **REFERENCES}
         return {_code(fn): name for name, fn in named.items()}
+
+    def allowed(self):
+        """The code objects of what the answer may call of bplib and bpcourse."""
+        return {_code(fn) for fn in {**GIVEN, **self.allow}.values()}
 
     def refuse(self, names, who="your function"):
         """The Delegated error for an answer that called ``names``."""
@@ -266,10 +346,14 @@ class Tracer:
     inside : code object, optional
         Only calls with this code on the stack are recorded (the student's
         function, when the block also runs test code).
+    allowed : set of code objects, optional
+        What the answer may call of bplib and bpcourse (:meth:`Rules.allowed`);
+        None allows everything not forbidden.
     """
 
-    def __init__(self, forbidden=(), counted=(), inside=None):
+    def __init__(self, forbidden=(), counted=(), inside=None, allowed=None):
         self.forbidden, self.counted = dict(forbidden), dict(counted)
+        self.allowed = None if allowed is None else set(allowed)
         self.copies = {_fingerprint(code): f"a copy of {name}" for code, name in
                        self.forbidden.items() if len(code.co_code) >= COPY_MIN_BYTES}
         self._seen = {}   # id(code) -> (code, name or None): one fingerprint per code object
@@ -309,6 +393,24 @@ class Tracer:
             frame = frame.f_back
         return False
 
+    def _unlisted(self, frame):
+        """The name of what ``frame`` runs when the answer called it itself unlisted; else None.
+
+        Listed are bplib's functions and those of libraries that differentiate; the
+        checks' own answers (bpcourse's references) are forbidden by name.
+        """
+        code = frame.f_code
+        if self.allowed is None or code in self.allowed or code.co_name in _ANY_OBJECT \
+                or _kind(code) not in ("bplib", "autodiff"):
+            return None
+        caller = frame.f_back
+        while caller is not None and _kind(caller.f_code) == "library":   # numpy, functools, ...
+            caller = caller.f_back
+        if caller is not None and _kind(caller.f_code) != "answer" \
+                and caller.f_code is not _RUN_CODE:
+            return None   # the library's own work, inside something the answer may call
+        return f"{_dotted(code)}, which this exercise does not give you"
+
     def _profile(self, frame, event, arg):
         if event == "c_call":
             if not self._closing and arg in self._switches and self._within(frame):
@@ -322,6 +424,10 @@ class Tracer:
         name = self._forbidden(code)
         if name and self._within(frame) and not self._nested(frame):
             self.called.append(name)
+        elif not name and self._within(frame):
+            name = self._unlisted(frame)
+            if name:
+                self.called.append(name)
         if code in self.counted and self._within(frame):
             self.counts[self.counted[code]] += 1
 
@@ -538,7 +644,7 @@ def run(fn, *args, rules=None, count=None, hint="", changed=None, who=None):
     forbidden = rules.codes() if rules else {}
     counted = {_code(f): name for name, f in (count or {}).items()}
     before = [_snapshot(a) for a in args]
-    tracer = Tracer(forbidden, counted)
+    tracer = Tracer(forbidden, counted, allowed=rules.allowed() if rules else None)
     try:
         with tracer:
             value = fn(*args)
@@ -558,6 +664,9 @@ def run(fn, *args, rules=None, count=None, hint="", changed=None, who=None):
                 f"{who} changed its input `{names[i]}` in place (+=, *= or an assignment into "
                 "it); the caller's arrays must stay as they were: compute new arrays instead"))
     return Outcome(value, tracer.counts)
+
+
+_RUN_CODE = run.__code__   # whatever run calls is the answer itself
 
 
 def as_array(value, what, shape=None):

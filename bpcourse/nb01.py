@@ -7,7 +7,7 @@ a network with L >= 3, so a rule that fits one kind of network only shows.
 """
 from .method import BUILD_NETWORK, Rules, reference, run
 
-RULES = Rules("the shape (d_l, d_{l-1}) read from the list of sizes", BUILD_NETWORK)
+RULES = Rules("the shape of W^(l) read from the list of sizes", BUILD_NETWORK)
 # The lecture's rule, not the shape it gives: the shape is what the exercise asks for.
 ROWS = ("w^l_jk connects neuron k of layer l-1 to neuron j of layer l, and row j of W^(l) "
         "holds the weights into neuron j")

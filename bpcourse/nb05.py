@@ -15,10 +15,12 @@ import numpy as np
 from bplib import losses
 from bplib.mlp import MLP
 
-from .method import BACKPROP, CHAIN, FINITE_DIFFERENCES, MethodError, Rules, pair, reference, run
+from .method import (BACKPROP, CHAIN, FINITE_DIFFERENCES, RUN_NETWORK, MethodError, Rules, pair,
+                     reference, run)
 
 RULES = Rules("finite differences, not backprop: nudge each parameter by +h and -h yourself "
-              "and run the forward pass net(x)", {**BACKPROP, **FINITE_DIFFERENCES, **CHAIN})
+              "and run the forward pass net(x)", {**BACKPROP, **FINITE_DIFFERENCES, **CHAIN},
+              allow=RUN_NETWORK)
 
 
 @reference

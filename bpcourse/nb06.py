@@ -16,13 +16,13 @@ import numpy as np
 
 from bplib import calculus, graph
 
-from .method import (CHAIN, FINITE_DIFFERENCES, OWN_DERIVATIVES, Delegated, Log, MethodError,
-                     Rules, answer_rng, pair, reference, run, watched)
+from .method import (CHAIN, FINITE_DIFFERENCES, GIVEN_DERIVATIVES, OWN_DERIVATIVES, Delegated, Log,
+                     MethodError, Rules, answer_rng, pair, reference, run, watched)
 
 DF = Rules("f'(x) as a formula you worked out, not finite differences or bplib's derivative",
            {**FINITE_DIFFERENCES, **OWN_DERIVATIVES, **CHAIN})
 CHAIN_LOOP = Rules("the chain rule as your own loop: a running product of f_i'(u_{i-1})",
-                   {**FINITE_DIFFERENCES, **CHAIN})
+                   {**FINITE_DIFFERENCES, **CHAIN}, allow=GIVEN_DERIVATIVES)
 
 CHAIN_RULE = ("differentiate the outer function keeping the inside the same, "
               "then multiply by the derivative of the inner function")

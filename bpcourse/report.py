@@ -100,7 +100,7 @@ class watch:
             inside = _code(fn)
         except AttributeError:   # not a plain function: watch the whole block
             inside = None
-        self.tracer = Tracer(rules.codes(), inside=inside)
+        self.tracer = Tracer(rules.codes(), inside=inside, allowed=rules.allowed())
 
     def __enter__(self):
         self.tracer.__enter__()
