@@ -255,6 +255,14 @@ GIVEN = {
 }
 _ANY_OBJECT = {"__repr__", "__str__", "__format__", "__eq__", "__hash__", "__bool__"}
 
+# What turns an input the check watches into a plain array or list, out of its sight.
+_STRIP_METHODS = {"tolist", "view", "__array__", "tobytes"}
+
+
+def _is_watched(a):
+    """Whether ``a`` is an input a check watches (an array class of the course's)."""
+    return isinstance(a, np.ndarray) and type(a).__module__.startswith("bpcourse")
+
 REFERENCES = {}   # filled by reference(): the checks' own answers
 
 
@@ -361,6 +369,7 @@ class Tracer:
         self.called, self.counts = [], Counter()
         self._old = None
         self._switches, self._closing = _switches(), False
+        self.stripped = []   # how the answer turned a watched input into a plain one
 
     def _within(self, frame):
         if self.inside is None:
@@ -411,10 +420,23 @@ class Tracer:
             return None   # the library's own work, inside something the answer may call
         return f"{_dotted(code)}, which this exercise does not give you"
 
+    def _strips(self, frame, arg):
+        """How a C call made by the answer hides a watched input from the check, or None."""
+        if _kind(frame.f_code) != "answer":
+            return None
+        owner = getattr(arg, "__self__", None)
+        if _is_watched(owner) and getattr(arg, "__name__", None) in _STRIP_METHODS:
+            return f".{arg.__name__}()"
+        return None   # np.asarray(W) cannot be told from here: grading flags it from the source
+
     def _profile(self, frame, event, arg):
         if event == "c_call":
             if not self._closing and arg in self._switches and self._within(frame):
                 self.called.append(self._switches[arg])
+            elif not self._closing and self._within(frame):
+                how = self._strips(frame, arg)
+                if how:
+                    self.stripped.append(how)
             return
         if event != "call":
             return
@@ -657,6 +679,12 @@ def run(fn, *args, rules=None, count=None, hint="", changed=None, who=None):
         raise ShapeError(f"{who} {said}") from None
     if tracer.called:
         raise rules.refuse(tracer.called, who)
+    if tracer.stripped:
+        raise MethodError(
+            f"{who} turns an input into a plain copy ({', '.join(dict.fromkeys(tracer.stripped))}), "
+            "out of the check's sight: the check follows how the arrays it passes are used, to "
+            "see the method the exercise asks for. They are numpy arrays already: use them as "
+            "they are, and run the check again")
     names = _parameter_names(fn, len(args))
     for i, (b, a) in enumerate(zip(before, args)):
         if _changed(b, a):

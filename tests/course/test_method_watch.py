@@ -10,8 +10,8 @@ import pytest
 from solution_cells import solution_functions
 
 import bplib
-from bpcourse import nb08
-from bpcourse.method import Delegated, Rules, run
+from bpcourse import nb03, nb08
+from bpcourse.method import Delegated, MethodError, Rules, run
 from bpcourse.report import watch
 
 
@@ -135,3 +135,17 @@ def test_an_answer_replaying_the_checks_fixed_points_is_refused():
     with pytest.raises(AssertionError, match="at x = "):
         nb06.test_graph_gradients(replay)
     assert set(table[1.5, -0.8]) >= set("pvuwx")   # the replayed points hold every node
+
+
+def neuron_from_lists(W, b, x_prev, j, sigma):
+    row, xs = W.tolist()[j], x_prev.tolist()
+    s_j = b[j]
+    for k in range(len(xs)):
+        s_j += row[k] * xs[k]
+    return float(sigma(s_j))
+
+
+def test_an_input_turned_into_a_list_is_named():
+    # .tolist() hands the answer numbers the check no longer sees being read
+    with pytest.raises(MethodError, match=r"plain copy \(\.tolist\(\)\)"):
+        nb03.test_neuron(neuron_from_lists)
