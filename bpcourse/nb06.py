@@ -274,9 +274,13 @@ def graph_gradients(x, w):
 def _graph_mistake(name, got, nodes):
     """This course's names for two mistakes bplib.graph's checker leaves generic."""
     n = nodes
-    if name == "x" and np.isclose(got, n["u"].grad * n["w"].data * n["p"].grad, rtol=1e-8):
+    via_u, via_p = n["u"].grad * n["w"].data, n["p"].grad   # dl/du du/dx and dl/dp dp/dx
+    if name == "x" and np.isclose(got, via_u * via_p, rtol=1e-8):
         return ("dl/dx: the paths add up, they do not multiply: x feeds u and p, so "
                 "dl/dx = dl/du du/dx + dl/dp dp/dx")
+    if name == "x" and np.isclose(got, (via_u + via_p) / 2, rtol=1e-8):
+        return ("dl/dx: your value averages the two paths of the fan-out (x feeds u and p); the "
+                "chain rule adds them, dl/dx = dl/du du/dx + dl/dp dp/dx, with no 1/2")
     sv = 1 / (1 + np.exp(-n["v"].data))
     if name == "u" and np.isclose(got, n["v"].grad * sv * (1 - sv), rtol=1e-8):
         return ("dl/du: the edge u -> v (v = sigma(u)): sigma' is taken at the value that enters "

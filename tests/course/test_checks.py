@@ -6,7 +6,7 @@ import pytest
 import bplib
 from bpcourse import check, method, nb05, nb06, nb07, nb08, passes, report
 
-from solution_cells import solution_functions
+from solution_cells import define, solution_functions
 
 
 def _stub(*args):
@@ -183,7 +183,6 @@ def test_nb08_a_student_backward_trains_from_their_delta_L():
 def test_a_hidden_test_reports_a_forbidden_method_and_nothing_else(monkeypatch):
     import IPython.display
 
-    from solution_cells import define
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
@@ -210,3 +209,12 @@ def test_attempt_says_a_shape_error_in_the_lectures_words(capsys):
     assert np.array_equal(attempt(lambda W, x: W.T @ x, lambda W, x: W @ x, W, x), W @ x)
     out = capsys.readouterr().out
     assert "matrix product" in out and "Input operand" not in out and "bplib's reference" in out
+
+
+def test_nb06_paths_averaged_at_a_fan_out_are_named():
+    from wrong_answers import ANSWERS
+
+    source = next(w.source for w in ANSWERS if w.misconception == "the paths averaged instead of added")
+    with pytest.raises(AssertionError, match="averages the two paths") as e:
+        nb06.test_graph_gradients(define(source, "graph_gradients"))
+    assert "with no 1/2" in str(e.value)
