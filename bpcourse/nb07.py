@@ -498,8 +498,8 @@ def test_softmax_jacobian(student_fn):
         s = _softmax_case(m, seed, shift)
         works = f"; your code is right for m = {passed[0]}" if passed else ""
         try:
-            J = as_array(run(student_fn, watched(s, "s", log), rules=SOFTMAX,
-                             hint=SOFTMAX_HINT).value, "J")
+            raw = run(student_fn, watched(s, "s", log), rules=SOFTMAX, hint=SOFTMAX_HINT).value
+            J = as_array(raw, "J")
         except ShapeError as error:
             if passed:
                 raise AssertionError(
@@ -536,6 +536,11 @@ def test_softmax_jacobian(student_fn):
             raise AssertionError(
                 f"for s = {np.round(s, 4)} your J[{i}, {k}] = {J[i, k]:.6f} is not "
                 f"dp_{i}/ds_{k} (checked by central differences){works}")
+        if np.max(np.abs(J - want)) > FORMULA_ATOL and np.asarray(raw).dtype != np.float64:
+            raise AssertionError(
+                f"your J is right to about 7 digits only: it is {np.asarray(raw).dtype}, which keeps "
+                "fewer digits than numpy's float64; compute in float64 (leave out dtype=np.float32 "
+                "or .astype(np.float32))")
         if np.max(np.abs(J - want)) > FORMULA_ATOL:
             raise MethodError(
                 f"the value is close, but only to {np.max(np.abs(J - want)):.0e}, the precision "

@@ -157,3 +157,14 @@ def test_the_worked_answer_is_shown_once_earned():
     printed = _run_reveal_cell(source)
     assert nb07.SOFTMAX_WORKED in printed
     assert "J v = (softmax(s + h v) - softmax(s - h v)) / 2h: True" in printed
+
+
+def test_a_float32_answer_is_told_its_precision_not_finite_differences():
+    source = ("def softmax_jacobian(s):\n"
+              "    s = np.asarray(s, dtype=np.float32)\n"
+              "    e = np.exp(s - s.max())\n"
+              "    p = e / e.sum()\n"
+              "    return np.diag(p) - np.outer(p, p)\n")
+    with pytest.raises(AssertionError, match="float32") as e:
+        nb07.test_softmax_jacobian(define(source, "softmax_jacobian"))
+    assert "finite difference" not in str(e.value).lower()
