@@ -12,6 +12,7 @@ a call the exercise forbids (bplib's own version, a reference of the checks),
 gives such a cell 0 points and a flag, with a reason in its own words.
 """
 import json
+import math
 import os
 
 import numpy as np
@@ -46,8 +47,10 @@ def report(name, value):
 
     try:
         a = np.array(value, dtype=np.float64)
+        # JSON has no nan or inf: they travel as the strings "nan", "inf", "-inf"
+        flat = [v if math.isfinite(v) else str(v) for v in a.ravel().tolist()]
         payload = {"name": str(name), "shape": list(a.shape),
-                   "value": json.loads(json.dumps(a.ravel().tolist()))}
+                   "value": json.loads(json.dumps(flat))}
     except Exception as e:  # a student's value that is not numbers
         payload = {"name": str(name), "error": f"{type(e).__name__}: {e}"}
     display({MIME: payload, "text/plain": f"reported {name}"}, raw=True)

@@ -128,6 +128,25 @@ def test_compare_does_not_trust_the_payload():
         assert not verdict.compare(want, [("a", payload)])[0], payload
 
 
+def test_nan_and_inf_travel_from_the_kernel_and_are_named(monkeypatch):
+    import numpy as np
+
+    from bpcourse import report
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append(data))
+    report.report("J", [[np.nan, 1.0], [np.inf, -np.inf]])
+    payload = shown[0][report.MIME]
+    assert payload["value"] == ["nan", 1.0, "inf", "-inf"]   # JSON has no nan: strings
+    have, why = verdict.as_array(payload)
+    assert why is None and np.isnan(have[0, 0]) and have[1, 0] == np.inf and have[1, 1] == -np.inf
+    passed, messages = verdict.compare([_report("J", [[0.5, 1.0], [2.0, 3.0]])], [("J", payload)])
+    assert not passed and "3 of 4 numbers differ" in messages[0] and "nan or inf" in messages[0]
+    # a mistake whose values are nan (a softmax that overflows) is recognised by them
+    assert verdict.compare([("J", payload)], [("J", payload)]) == (True, [])
+    assert verdict.as_array({"shape": [1], "value": ["NaN!"]})[0] is None
+
+
 @pytest.mark.parametrize("payload, why", [
     ({"shape": [1], "value": [10**400]}, "too large"),
     ({"shape": [1] * 100, "value": [1.0]}, "32 dimensions"),
