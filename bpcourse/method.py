@@ -575,7 +575,7 @@ def _snapshot(value):
 def _same(a, b):
     # Rounding is not a change: w + h - 2h + h need not be w to the last bit.
     a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-12, atol=1e-15))
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-12, atol=1e-15, equal_nan=True))
 
 
 def _changed(before, value):

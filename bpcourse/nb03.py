@@ -22,32 +22,40 @@ LAYER = Rules("s^l = W^l x^{l-1} + b^l as one matrix-vector product", FORWARD)
 
 
 class _Entries(np.ndarray):
-    """An array whose entries are exact but whose whole-row arithmetic gives NaN.
+    """An array whose entries read one at a time are exact, and whose memory is NaN.
 
-    A loop over k reads the entries one at a time and gets the right sum; a
-    product or sum over a whole row (W[j] @ x_prev, np.dot, (W[j] * x_prev).sum())
-    gives NaN, so an answer whose value comes from one shows it.
+    A loop over k reads the entries one at a time (``W[j, k]``, ``W[j][k]``, ``for w in
+    W[j]``) and gets the right sum; anything that uses a whole row at once, on the array
+    or on a plain copy of it (``W[j] @ x_prev``, ``np.dot``, ``np.asarray(W)``,
+    ``W.tolist()``), works on the NaN underneath, so an answer whose value comes from one
+    shows it.
     """
 
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        plain = [np.asarray(v) if isinstance(v, _Entries) else v for v in inputs]
-        if "out" in kwargs:
-            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, _Entries) else o
-                                  for o in kwargs["out"])
-        out = getattr(ufunc, method)(*plain, **kwargs)
-        whole = any(isinstance(v, _Entries) and v.size > 1 for v in inputs)
-        return np.full_like(np.asarray(out, dtype=float), np.nan) if whole else out
+    def __array_finalize__(self, obj):
+        self.true = None   # only _entries and indexing give a view its numbers
 
-    def __array_function__(self, func, types, args, kwargs):
-        out = super().__array_function__(func, (np.ndarray,) * len(types), args, kwargs)
-        if func in (np.dot, np.inner, np.vdot, np.matmul, np.einsum, np.tensordot, np.sum,
-                    np.mean, np.prod, np.cumsum):
-            return np.full_like(np.asarray(out, dtype=float), np.nan)
+    def __getitem__(self, key):
+        out = super().__getitem__(key)
+        if self.true is None:
+            return out
+        true = self.true[key]
+        if not isinstance(out, np.ndarray):
+            return np.float64(true)   # one entry: its number
+        out.true = true
         return out
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def item(self, *args):
+        return float(self.true.item(*args)) if self.true is not None else super().item(*args)
 
 
 def _entries(a):
-    return np.array(a, dtype=float).view(_Entries)
+    true = np.array(a, dtype=float)
+    out = np.full_like(true, np.nan).view(_Entries)
+    out.true = true
+    return out
 
 
 def _case(d_l, d_prev, seed):
@@ -116,7 +124,8 @@ def test_neuron(neuron):
     if not np.isclose(_number(flow, "x^l_j"), sigma(s_j)):
         raise MethodError("the value is right, but it does not come from your for loop: it "
                           "comes from a product or sum over a whole row (W[j] @ x_prev, np.dot, "
-                          "a sum of W[j] * x_prev); the exercise asks for the sum over k in the "
+                          "a sum of W[j] * x_prev, also on a copy such as np.asarray(W)); the "
+                          "exercise asks for the sum over k in the "
                           "loop itself: s_j = b[j], then for k in range(len(x_prev)): "
                           "s_j += W[j, k] * x_prev[k]")
     # Layers that narrow and widen, and a sigma other than tanh.

@@ -218,3 +218,16 @@ def test_nb06_paths_averaged_at_a_fan_out_are_named():
     with pytest.raises(AssertionError, match="averages the two paths") as e:
         nb06.test_graph_gradients(define(source, "graph_gradients"))
     assert "with no 1/2" in str(e.value)
+
+
+@pytest.mark.parametrize("copy", ["np.asarray", "np.array"])
+def test_nb03_a_decorative_loop_beside_a_plain_copy_is_caught(copy):
+    from bpcourse import nb03
+
+    source = ("def neuron(W, b, x_prev, j, sigma):\n"
+              f"    W2, x2 = {copy}(W), {copy}(x_prev)\n"
+              "    for k in range(len(x_prev)):\n"
+              "        _ = W[j, k] * x_prev[k]\n"
+              "    return float(sigma(W2[j] @ x2 + b[j]))\n")
+    with pytest.raises(method.MethodError, match="does not come from your for loop"):
+        nb03.test_neuron(define(source, "neuron"))
