@@ -57,6 +57,9 @@ POLICY = {
     "complex": ("zero", None, ANSWER_DELEGATED,
                 "the answer's source uses complex numbers ({name}), a complex-step derivative "
                 "where the exercise asks for the method written yourself"),
+    "unlisted": ("review", None, REVIEW,
+                 "the answer's source calls {name}, which this exercise does not give (it "
+                 "lists what of bplib an answer may call)"),
     "stripped": ("review", None, REVIEW,
                  "the answer's source turns an input into a plain copy ({name}), which hides "
                  "from the test how the answer works through it"),
@@ -195,6 +198,7 @@ class Exercise:
     also: set = field(default_factory=set)          # stored derivatives' attribute names
     also_modules: tuple = ()
     answer_class: bool = False     # the answer is a class of the student's (an engine of nodes)
+    allowed: frozenset = frozenset()   # code objects of what of bplib the answer may call
 
 
 # -- from facts to findings ----------------------------------------------------------------
@@ -289,6 +293,13 @@ def for_review(use, own=frozenset()):
     return None
 
 
+def _unlisted(obj, ex):
+    """Whether ``obj`` is a function of bplib's that the exercise does not list (GIVEN, allow)."""
+    if not isinstance(obj, (types.FunctionType, types.MethodType, property)):
+        return False   # a class named in isinstance, a number, an activation given as a value
+    return not code_of(obj) & ex.allowed
+
+
 def in_answer(use, ex, own=frozenset()):
     """(what, name) for a fact that speaks against the answer of exercise ``ex``, or None.
 
@@ -309,6 +320,8 @@ def in_answer(use, ex, own=frozenset()):
             return "autodiff", shown(key)
         if ex.derivative and _under(key, COMPLEX):
             return "complex", shown(key.replace("builtins.", "").replace("numpy.", "np."))
+        if _under(key, ("bplib",)) and not _private(key) and _unlisted(obj, ex):
+            return "unlisted", shown(key)
     if k == "attr" and isinstance(use.typ, type):
         member = getattr(use.typ, key, None)
         hit = [ex.forbidden[c] for c in code_of(member) if c in ex.forbidden] if member else []
@@ -316,6 +329,9 @@ def in_answer(use, ex, own=frozenset()):
             return "delegated", hit[0]
         if key in ex.also and use.typ.__module__.startswith("bplib"):
             return "delegated", f"`.{key}`, a derivative bplib stores"
+        if use.typ.__module__.startswith("bplib") and not key.startswith("_") \
+                and _unlisted(member, ex):
+            return "unlisted", f"`{use.typ.__name__}.{key}`"
     elif k == "attr" and use.typ is None:
         if key in own and ex.answer_class and (key in ex.methods or key in ex.also):
             return None
@@ -410,7 +426,7 @@ def _exercise(test, answers, rules, methodical, answer_class=False):
             also_modules += modules
     derivative = any(method._code(f) in forbidden for f in method.FINITE_DIFFERENCES.values())
     return Exercise(test, answers, rules, methodical, derivative, forbidden, methods, shared,
-                    also, also_modules, answer_class)
+                    also, also_modules, answer_class, frozenset(rules.allowed()))
 
 
 # -- a submission --------------------------------------------------------------------------
