@@ -65,6 +65,7 @@ hold an answer to the same rules by calling ``run`` and showing the error's
 text.
 """
 import dis
+import gc
 import inspect
 import linecache
 import os
@@ -454,6 +455,12 @@ class Tracer:
             self.counts[self.counted[code]] += 1
 
     def __enter__(self):
+        # No cyclic garbage collection while the answer runs: a collection starts when the
+        # allocations of every thread (the kernel's own included) reach a count, at a moment
+        # that depends on timing, and the finalizers it runs would be watched as if the answer
+        # had called them. What the watch sees is then the answer's alone, on every run.
+        self._collecting = gc.isenabled()
+        gc.disable()
         self._old, self._hook = sys.getprofile(), self._profile   # one bound method, to compare
         sys.setprofile(self._hook)
         return self
@@ -465,6 +472,8 @@ class Tracer:
             self.called.append("sys.setprofile, which turns off the check's watch")
         self._closing = True   # the watch's own sys.setprofile below is not the answer's
         sys.setprofile(self._old)
+        if self._collecting:
+            gc.enable()
         return False
 
 

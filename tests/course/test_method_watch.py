@@ -149,3 +149,14 @@ def test_an_input_turned_into_a_list_is_named():
     # .tolist() hands the answer numbers the check no longer sees being read
     with pytest.raises(MethodError, match=r"plain copy \(\.tolist\(\)\)"):
         nb03.test_neuron(neuron_from_lists)
+
+
+def test_no_garbage_collection_runs_inside_the_watch():
+    # a collection's finalizers would run inside the answer's frame, at a moment set by timing
+    import gc
+
+    assert gc.isenabled()
+    assert run(lambda: gc.isenabled()).value is False
+    with watch(nb08.RULES, lambda: None):
+        assert not gc.isenabled()
+    assert gc.isenabled()
