@@ -586,8 +586,8 @@ def apply(result, findings):
             said = f"{f.reason}: 0 points, flagged for a look by hand."
             if cell.status == "passed" or not cell.message:
                 cell.message = said
-            elif said not in cell.message:
-                cell.message = f"{cell.message} {said}"
+            elif said not in cell.message:   # first: a long message is cut at its end
+                cell.message = f"{said} {cell.message}"
             cell.score = 0.0
             if cell.status == "passed":   # a timeout, a crash or "not run" keeps its own word
                 cell.status = "failed"

@@ -350,9 +350,20 @@ def test_apply_scores_the_test_cells_0_and_flags_the_notebook():
     a, b = result.cells
     assert (a.status, a.score, b.score, result.score) == ("failed", 0.0, 0.0, 0.0)
     assert "threads or processes (`threading`)" in a.message and "code cell 4, line 2" in a.message
-    assert b.message.startswith("wrong ") and "threads" in b.message
+    assert b.message.endswith(" wrong") and "threads" in b.message
     assert result.flags == [evidence.EVASION, evidence.REVIEW]
     assert any("flagged for a look by hand" in n and "magic %run" in n for n in result.notes)
+
+
+def test_the_reason_for_0_points_survives_a_long_message():
+    from bpinstructor.grading.gradebook import MAX_TEXT, safe_text
+
+    numbers = "`dW[1]`: 15 of 15 numbers differ from the expected values. " * 60
+    result = NotebookResult("s", "n.ipynb", "graded", max_score=4,
+                            cells=[CellResult("b_test", "failed", 0.0, 4.0, numbers)])
+    evidence.apply(result, [evidence.Finding("delegated", 34, 6, "net.backward", ("b_test",))])
+    kept = safe_text(result.cells[0].message)   # what the gradebook stores
+    assert len(numbers) > MAX_TEXT and "net.backward" in kept and "0 points" in kept
 
 
 # -- end to end: bplib grade --------------------------------------------------------------
