@@ -302,6 +302,9 @@ EXERCISES = {e.id: e for e in [
          _softmax("s_for_p")),
         ("diagonal_vector", "the diagonal as a vector",
          "the vector of dp_i/ds_i, J's diagonal alone", _softmax("diagonal_vector")),
+        ("overflow", "a softmax that overflows",
+         "the one with e^{s_k} taken as it is, nan where s is large: subtract the max of s first",
+         _softmax("overflow")),
     ]),
     _exercise("nb08.output_weight", "dl/dW^(2)", _plain, [
         ("missing_sigma_prime", "sigma'(s^(2)) missing", "the one without sigma'(s^(2))",

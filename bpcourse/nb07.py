@@ -420,7 +420,7 @@ def softmax_jacobian(s):
     return np.diag(p) - np.outer(p, p)
 
 
-@np.errstate(over="ignore")   # the sigmoid's e^{-s} may overflow to inf: 1 / inf = 0 is right
+@np.errstate(over="ignore", invalid="ignore")   # e^{-s} or e^{s} may overflow: both are mistakes' own
 def softmax_variant(s, mistake):
     """J_softmax(s) with one usual mistake, shape (m, m) (a vector for ``"diagonal_vector"``).
 
@@ -429,12 +429,15 @@ def softmax_variant(s, mistake):
     s : array, shape (m,)
     mistake : str
         ``only_diagonal``, ``off_diagonal_sign``, ``only_diag_p``, ``only_outer``,
-        ``sigmoid_derivative``, ``sigmoid_for_p``, ``s_for_p`` or ``diagonal_vector``.
+        ``sigmoid_derivative``, ``sigmoid_for_p``, ``s_for_p``, ``diagonal_vector`` or
+        ``overflow`` (e^{s} not shifted: nan where s is large).
     """
     s = np.asarray(s, dtype=float)
     p = _softmax(s)
     sig = 1 / (1 + np.exp(-s))
+    unshifted = np.exp(s) / np.exp(s).sum()
     return {
+        "overflow": lambda: np.diag(unshifted) - np.outer(unshifted, unshifted),
         "only_diagonal": lambda: np.diag(p * (1 - p)),
         "off_diagonal_sign": lambda: np.diag(p) + np.outer(p, p) - 2 * np.diag(p * p),
         "only_diag_p": lambda: np.diag(p),
