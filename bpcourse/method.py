@@ -239,14 +239,14 @@ RUN_NETWORK = {"net(x), the forward pass": MLP.__call__, "net.forward(x)": MLP.f
 GIVEN_DERIVATIVES = {"f.derivative(u), for a function you are given": calculus.Function.derivative}
 
 # What every exercise gives: the network's numbers and the functions it is handed.
-# Anything else of bplib, bpcourse or an autodiff library that an answer calls itself
-# must be in its exercise's ``allow``.
+# Anything else of bplib, or of a library that differentiates, that an answer calls
+# itself must be in its exercise's ``allow``.
 GIVEN = {
     "net.W[l], net.b[l], trace.x[l], trace.s[l]": PerLayer.__getitem__,
     "net.W.L": PerLayer.L, "for l in net.W": PerLayer.__iter__, "len(net.W)": PerLayer.__len__,
     "l in net.W": PerLayer.__contains__, "net.W.keys()": PerLayer.keys,
     "net.W.items()": PerLayer.items, "net.W.values()": PerLayer.values,
-    "net.W[l] = ...": PerLayer.__setitem__, "net.W[l] = ... ": Layers.__setitem__,
+    "net.W[l] = ...": Layers.__setitem__, "trace.x[l] = ...": PerLayer.__setitem__,
     "net.activation(l)": MLP.activation, "net.n_parameters": MLP.n_parameters,
     "trace.output": Trace.output,
     "f(x), for a function you are given": calculus.Function.__call__,
@@ -298,9 +298,9 @@ class Rules:
         What the answer may not call; the references of the checks are
         always added.
     allow : dict {name: function}
-        What of bplib or bpcourse the answer may call itself, beyond
-        :data:`GIVEN`; anything else of theirs, or of a library that
-        differentiates (sympy, scipy, jax, ...), is refused.
+        What of bplib the answer may call itself, beyond :data:`GIVEN`;
+        anything else of bplib, or of a library that differentiates (sympy,
+        scipy, jax, ...), is refused.
     """
 
     ask: str
@@ -314,7 +314,7 @@ class Rules:
         return {_code(fn): name for name, fn in named.items()}
 
     def allowed(self):
-        """The code objects of what the answer may call of bplib and bpcourse."""
+        """The code objects of what the answer may call of bplib."""
         return {_code(fn) for fn in {**GIVEN, **self.allow}.values()}
 
     def refuse(self, names, who="your function"):
@@ -356,8 +356,8 @@ class Tracer:
         Only calls with this code on the stack are recorded (the student's
         function, when the block also runs test code).
     allowed : set of code objects, optional
-        What the answer may call of bplib and bpcourse (:meth:`Rules.allowed`);
-        None allows everything not forbidden.
+        What the answer may call of bplib (:meth:`Rules.allowed`); None
+        allows everything not forbidden.
     """
 
     def __init__(self, forbidden=(), counted=(), inside=None, allowed=None):
@@ -404,10 +404,11 @@ class Tracer:
         return False
 
     def _unlisted(self, frame):
-        """The name of what ``frame`` runs when the answer called it itself unlisted; else None.
+        """The name of the bplib (or autodiff) function ``frame`` runs, if the answer called
+        it itself and its exercise does not list it; else None.
 
-        Listed are bplib's functions and those of libraries that differentiate; the
-        checks' own answers (bpcourse's references) are forbidden by name.
+        What bplib runs inside a listed call is its own business; the checks' own
+        answers (bpcourse's references) are forbidden by name instead.
         """
         code = frame.f_code
         if self.allowed is None or code in self.allowed or code.co_name in _ANY_OBJECT \
