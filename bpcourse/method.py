@@ -707,8 +707,12 @@ def run(fn, *args, rules=None, count=None, hint="", changed=None, who=None):
 _RUN_CODE = run.__code__   # whatever run calls is the answer itself
 
 
-def as_array(value, what, shape=None):
-    """``value`` as a float array, naming a list or a wrong kind of answer."""
+def as_array(value, what, shape=None, rule=""):
+    """``value`` as a float array, naming a list or a wrong kind of answer.
+
+    With ``shape``, a wrong shape is named by the student's own shape and the
+    lecture's ``rule``, never by the shape it should have.
+    """
     if isinstance(value, list):
         raise AssertionError(f"{what} is a Python list; return a numpy array "
                              "(np.array(...) or np.stack(...))")
@@ -718,7 +722,8 @@ def as_array(value, what, shape=None):
         raise AssertionError(f"{what} should be a numpy array of numbers, got "
                              f"{type(value).__name__}") from None
     if shape is not None and a.shape != tuple(shape):
-        raise AssertionError(f"{what} should have shape {tuple(shape)}, got {a.shape}")
+        yours = what if what.startswith("your") else f"your {what}"
+        raise AssertionError(f"{yours} has shape {a.shape}: {rule}")
     return a
 
 

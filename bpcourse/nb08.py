@@ -43,19 +43,6 @@ LOCAL = Rules("the local derivative written yourself, as a formula",
               {**DERIVATIVES, **FINITE_DIFFERENCES, **OWN_DERIVATIVES})
 
 
-def shaped(value, what, shape, rule):
-    """``value`` as a float array of ``shape``.
-
-    A wrong shape is named by the student's own shape and the lecture's ``rule``,
-    never by the shape it should have.
-    """
-    a = as_array(value, what)
-    if a.shape != tuple(shape):
-        yours = what if what.startswith("your") else f"your {what}"
-        raise AssertionError(f"{yours} has shape {a.shape}: {rule}")
-    return a
-
-
 def _two_layer(sizes, seed):
     """A 2-layer sigmoid net with non-zero biases, one sample x^(0) and a target y."""
     net = MLP(sizes, sigma="sigmoid", seed=seed)
@@ -139,12 +126,12 @@ def _by_hand_test(student_fn, l, mistakes):
         log = Log()
         watched_trace = Trace([watched(trace.x[i], f"x^({i})", log) for i in range(3)],
                               [None] + [watched(trace.s[i], f"s^({i})", log) for i in (1, 2)])
-        got = shaped(run(student_fn, net, watched_trace, y.copy(), rules=BY_HAND,
-                         changed={1: "your function changed the trace: compute new numbers "
-                                     "instead of updating x^(l) or s^(l) in place"}).value,
-                     symbol, net.W[l].shape,
-                     f"a gradient has the shape of what it differentiates, one entry [j, k] "
-                     f"= dl/dw^{l}_jk for each weight w^{l}_jk of W^({l}) = net.W[{l}]")
+        got = as_array(run(student_fn, net, watched_trace, y.copy(), rules=BY_HAND,
+                           changed={1: "your function changed the trace: compute new numbers "
+                                       "instead of updating x^(l) or s^(l) in place"}).value,
+                       symbol, net.W[l].shape,
+                       f"a gradient has the shape of what it differentiates, one entry [j, k] "
+                       f"= dl/dw^{l}_jk for each weight w^{l}_jk of W^({l}) = net.W[{l}]")
         want = _finite_differences(net, x, y, l)
         wrong = ~np.isclose(got, want, rtol=1e-5, atol=1e-8)
         if wrong.any():
@@ -304,9 +291,9 @@ LOCAL_MISTAKES = {
 def _local_at(student_fn, name, s):
     """Check sigma'(s) for one activation at one s, naming the mistake."""
     x = activations.get(name)(s)
-    got = shaped(run(student_fn, name, s.copy(), x.copy(), rules=LOCAL).value,
-                 f"sigma' for {name}", s.shape,
-                 "sigma' is taken entry by entry, one sigma'(s_i) for each entry s_i of s")
+    got = as_array(run(student_fn, name, s.copy(), x.copy(), rules=LOCAL).value,
+                   f"sigma' for {name}", s.shape,
+                   "sigma' is taken entry by entry, one sigma'(s_i) for each entry s_i of s")
     want = _local(name, s, x)
     if np.allclose(got, want, rtol=1e-9, atol=1e-12):
         return
@@ -353,10 +340,10 @@ def test_softmax_cross_entropy_delta(student_fn):
     for what, s in (("one sample", rng.normal(size=4)), ("a batch of 3", rng.normal(size=(3, 4)))):
         xL = activations.softmax(s)
         y = np.eye(4)[rng.integers(4, size=s.shape[:-1])]
-        got = shaped(run(student_fn, xL.copy(), y.copy(), rules=LOCAL).value,
-                     "dl/ds^(L)", xL.shape,
-                     "a gradient has the shape of what it differentiates, s^(L), and "
-                     "x^(L) = softmax(s^(L)) has that shape too")
+        got = as_array(run(student_fn, xL.copy(), y.copy(), rules=LOCAL).value,
+                       "dl/ds^(L)", xL.shape,
+                       "a gradient has the shape of what it differentiates, s^(L), and "
+                       "x^(L) = softmax(s^(L)) has that shape too")
         if np.allclose(got, xL - y, rtol=1e-9, atol=1e-12):
             continue
         J = [np.diag(v) - np.outer(v, v) for v in np.atleast_2d(xL)]

@@ -19,8 +19,8 @@ from bplib import losses
 from bplib.mlp import MLP
 
 from .method import (BACKPROP, BUILD_NETWORK, CHAIN, FINITE_DIFFERENCES, FORWARD, GIVEN_DERIVATIVES,
-                     OWN_DERIVATIVES, Rules, pair, reference, run)
-from .nb08 import DERIVATIVES, shaped
+                     OWN_DERIVATIVES, Rules, as_array, pair, reference, run)
+from .nb08 import DERIVATIVES
 
 FLOAT_BYTES = 8   # a float64
 
@@ -321,8 +321,8 @@ def real_delta_ratio(s, seed=0):
 def test_saturation_ratio(student_fn):
     """Your ratio against the |delta| of a real network, element-wise on an array of s."""
     s = np.array([-8.0, -3.0, -0.5, 0.0, 1.0, 2.5, 6.0])
-    got = shaped(run(student_fn, s.copy(), rules=SATURATION).value, "your ratio", s.shape,
-                 "the ratio is taken entry by entry, one ratio for each s you are given")
+    got = as_array(run(student_fn, s.copy(), rules=SATURATION).value, "your ratio", s.shape,
+                   "the ratio is taken entry by entry, one ratio for each s you are given")
     want = real_delta_ratio(s)
     if np.allclose(got, want, rtol=1e-6, atol=1e-12):
         return
@@ -439,8 +439,8 @@ def test_output_deltas(student_fn):
                    "output_deltas", "delta_quadratic, delta_cross_entropy")
         rule = ("delta^(L) = dl/ds^(L) has the shape of s^(L), which x^(L) = sigma(s^(L)) "
                 "shares: one entry per output neuron (and sample)")
-        q = shaped(got[0], "your quadratic delta^(L)", xL.shape, rule)
-        ce = shaped(got[1], "your cross-entropy delta^(L)", xL.shape, rule)
+        q = as_array(got[0], "your quadratic delta^(L)", xL.shape, rule)
+        ce = as_array(got[1], "your cross-entropy delta^(L)", xL.shape, rule)
         want_q, want_ce = real_output_deltas(net, xs, ys)
         ok_q = np.allclose(q, want_q, rtol=1e-7, atol=1e-12)
         ok_ce = np.allclose(ce, want_ce, rtol=1e-7, atol=1e-12)
